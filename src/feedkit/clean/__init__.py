@@ -1,0 +1,1 @@
+"""Cleaning: sanitizing, boilerplate removal, full-text extraction."""

@@ -1,0 +1,1 @@
+"""feedkit.emit package."""

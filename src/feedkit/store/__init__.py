@@ -1,0 +1,1 @@
+"""feedkit.store package."""
