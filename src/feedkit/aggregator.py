@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import FeedkitError, SourceError
+from .errors import CleanError, FeedkitError, SourceError
 from .model import FetchResult, Item
 
 if TYPE_CHECKING:
@@ -246,11 +246,21 @@ class Aggregator:
             return SourceResult(state.key, "error", items=len(state.items), error=exc)
 
     def _run_cleaners(self, items: list[Item]) -> list[Item]:
+        """Run the cleaner chain over one source's batch.
+
+        A cleaner plugin that raises anything but a FeedkitError fails this
+        source only, as a :class:`~feedkit.errors.CleanError` wrapping the cause.
+        """
         from .clean import clean_items
 
-        if self._cleaners is None:
-            return clean_items(items)
-        return clean_items(items, cleaners=self._cleaners)
+        try:
+            if self._cleaners is None:
+                return clean_items(items)
+            return clean_items(items, cleaners=self._cleaners)
+        except FeedkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - plugin code may raise anything
+            raise CleanError(f"cleaner failed: {type(exc).__name__}: {exc}") from exc
 
     def _upgrade(self, item: Item) -> Item:
         """Replace a teaser with the extracted article when the quality gate agrees."""
