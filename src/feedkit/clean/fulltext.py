@@ -1,0 +1,738 @@
+"""Main-content extraction from article pages, and the teaser upgrade gate.
+
+:func:`extract_article` turns one HTML page into an :class:`Article`: the
+plain text and clean HTML of the main content (no navigation, sidebars,
+comments, share widgets, cookie banners, related-story lists, page title)
+plus the page's metadata (title, author, publication date, lead image).
+
+How it works (all in one parse with lxml, no second pass over the page):
+
+1. **Decode** bytes (BOM, ``<meta charset>``, XML declaration, else UTF-8
+   with replacement) and parse with lxml's forgiving HTML parser.
+2. **Metadata** from ``<meta>`` (Open Graph, Twitter, Dublin Core, article:*),
+   JSON-LD (``Article``/``NewsArticle``/``BlogPosting`` objects, ``@graph``)
+   and microdata, before anything is removed.
+3. **Strip** elements that never hold article text (scripts, styles, forms
+   controls, embedded frames, hidden elements).
+4. **Measure** every element in one bottom-up walk: total text, link text,
+   and *prose* -- text of paragraph-like blocks that are long enough and not
+   made of links.  Blocks whose class/id/role/tag says boilerplate
+   (navigation, sidebar, share, comments, related, newsletter, cookie, ads,
+   byline...) are removed unless they hold most of the page's prose or
+   contain an explicit article marker.
+5. **Choose** the container that maximises ``prose - k * (other text)``
+   (semantic markers such as ``<article>``, ``itemprop=articleBody`` or an
+   ``article-body``-like class weigh a little more): the smallest element
+   holding nearly all the prose and little else.
+6. **Prune** inside it: link lists, short boilerplate lines ("Share this",
+   "Advertisement", "Read more"...), the title heading; then render text
+   (blocks separated by blank lines) and sanitized HTML.
+
+:func:`upgrade_item` is the quality gate used when a feed only carries a
+teaser: it replaces the item's content with the extracted article only when
+the extraction is longer, contains the teaser, and does not look like an
+error, navigation or paywall page.
+
+Both functions are pure: no network, no disk, no clock.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from feedkit.clean.sanitize import sanitize_html
+from feedkit.model import Item
+
+__all__ = ["Article", "decode_html", "extract_article", "upgrade_item"]
+
+#: Pages longer than this many characters are cut before parsing, so a
+#: hostile or broken page costs bounded time (a real article page is < 2 MB).
+MAX_CHARS = 6_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The main content and metadata of one article page.
+
+    ``text`` is plain text: paragraphs separated by blank lines, headings on
+    their own lines, without the page title.  ``html`` is the same content
+    as sanitized HTML (:func:`feedkit.clean.sanitize.sanitize_html`, URLs
+    absolute when the page URL is known).  ``published`` is an aware UTC
+    datetime; ``image`` an absolute URL when the page URL is known.
+    ``link_density`` is the share of the extracted text that sits inside
+    links (high for navigation pages), used by :func:`upgrade_item`.
+    """
+
+    text: str = ""
+    html: str = ""
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    image: str | None = None
+    link_density: float = 0.0
+
+
+# --------------------------------------------------------------------- decoding
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.I
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.\-]{1,40})""")
+# What browsers actually use for these labels (WHATWG Encoding Standard).
+_ALIASES = {
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "l1": "cp1252",
+    "us-ascii": "cp1252", "ascii": "cp1252", "iso8859-1": "cp1252", "x-sjis": "shift_jis",
+    "gb2312": "gb18030", "gbk": "gb18030", "utf8": "utf-8", "unicode": "utf-8",
+    "iso-8859-9": "cp1254", "tis-620": "cp874", "ks_c_5601-1987": "cp949", "euc-kr": "cp949",
+}
+
+
+def _codec(label: bytes | str) -> str | None:
+    name = (label.decode("ascii", "replace") if isinstance(label, bytes) else label).strip().lower()
+    name = _ALIASES.get(name, name)
+    try:
+        found = codecs.lookup(name).name
+    except LookupError:
+        return None
+    # A page that says utf-16 in a meta tag but is readable as bytes is not utf-16.
+    return "utf-8" if found.startswith(("utf-16", "utf-32")) else found
+
+
+def decode_html(data: bytes | str) -> str:
+    """Return ``data`` as text, detecting the encoding of bytes.
+
+    Order: byte-order mark, ``<?xml encoding>``, ``<meta charset>`` /
+    ``http-equiv`` in the first 4 KB, else UTF-8.  Undecodable bytes become
+    U+FFFD; this never raises.
+    """
+    if isinstance(data, str):
+        return data
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, "replace")
+    head = data[:4096]
+    m = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    encoding = _codec(m.group(1)) if m else None
+    return data.decode(encoding or "utf-8", "replace")
+
+
+# ---------------------------------------------------------------------- parsing
+
+_PARSER = lxml_html.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True,
+    default_doctype=False, collect_ids=False,
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _parse(text: str) -> Any:
+    """Parse ``text`` into an lxml tree root, or ``None`` for an empty page."""
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+    text = _XML_DECL.sub("", text, count=1)
+    if "\x00" in text or _CONTROL.search(text[:100000]):
+        text = _CONTROL.sub(" ", text)
+    if not text.strip():
+        return None
+    try:
+        root = lxml_html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+# --------------------------------------------------------------------- metadata
+
+_ARTICLE_TYPES = re.compile(
+    r"(?:^|[^a-z])(?:\w*article|blogposting|posting|report|webpage|review|"
+    r"analysisnewsarticle|creativework|liveblogposting|howto|recipe)$", re.I
+)
+
+
+def _json_ld_objects(root: Any) -> list[dict[str, Any]]:
+    """Every JSON object found in the page's JSON-LD scripts, flattened."""
+    found: list[dict[str, Any]] = []
+    for script in root.iterfind(".//script[@type]"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = script.text or ""
+        if not raw.strip() or len(raw) > 2_000_000:
+            continue
+        try:
+            data = json.loads(raw.strip().rstrip(";"), strict=False)
+        except ValueError:
+            continue
+        stack: list[Any] = [data]
+        while stack and len(found) < 200:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node[:100]))
+            elif isinstance(node, dict):
+                found.append(node)
+                graph = node.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(reversed(graph[:100]))
+                main = node.get("mainEntity")
+                if isinstance(main, (dict, list)):
+                    stack.append(main)
+    return found
+
+
+def _ld_types(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [k for k in kind if isinstance(k, str)]
+    return []
+
+
+def _ld_article(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
+    best: dict[str, Any] | None = None
+    for obj in objects:
+        types = _ld_types(obj)
+        if any("article" in t.lower() or "posting" in t.lower() for t in types):
+            if best is None or ("articleBody" in obj and "articleBody" not in best):
+                best = obj
+    if best is None:
+        for obj in objects:
+            if any(_ARTICLE_TYPES.search(t) for t in _ld_types(obj)) and (
+                "headline" in obj or "datePublished" in obj
+            ):
+                return obj
+    return best
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        return _ld_text(value.get("name") or value.get("url") or value.get("@id"))
+    if isinstance(value, list):
+        for v in value:
+            got = _ld_text(v)
+            if got:
+                return got
+    return None
+
+
+def _ld_authors(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() and "://" not in value else []
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name.strip()] if isinstance(name, str) and name.strip() else []
+    if isinstance(value, list):
+        out: list[str] = []
+        for v in value[:20]:
+            out.extend(_ld_authors(v))
+        return out
+    return []
+
+
+def _meta_map(root: Any) -> dict[str, str]:
+    """``<meta>`` values keyed by lower-cased property/name/itemprop (first wins)."""
+    metas: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        value = meta.get("content")
+        if key and value and value.strip():
+            metas.setdefault(key.strip().lower(), value.strip())
+    return metas
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?)?"
+)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 or RFC 2822 date string into an aware UTC datetime.
+
+    Naive values are taken as UTC; unreadable values give ``None``.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    m = _ISO.search(value[:100])
+    if m:
+        year, month, day, hour, minute, second, zone = m.groups()
+        try:
+            dt = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                          int(second or 0), tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        if zone and zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+            dt -= sign * offset
+        return dt
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def _clean_line(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+def _absolute(url: str | None, base: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if url.startswith("data:") or url.lower().startswith("javascript:"):
+        return None
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    title: str | None
+    author: str | None
+    published: datetime | None
+    image: str | None
+    body: str | None
+
+
+def _metadata(root: Any, url: str | None) -> _Meta:
+    metas = _meta_map(root)
+    ld = _ld_article(_json_ld_objects(root)) or {}
+
+    title = (
+        metas.get("og:title") or _ld_text(ld.get("headline")) or metas.get("twitter:title")
+        or metas.get("dc.title")
+    )
+    if not title:
+        h1 = next(root.iter("h1"), None)
+        title = h1.text_content() if h1 is not None else None
+    if not title:
+        node = next(root.iter("title"), None)
+        title = node.text_content() if node is not None else None
+
+    authors = _ld_authors(ld.get("author"))
+    if not authors:
+        for key in ("author", "article:author", "parsely-author", "dc.creator",
+                    "sailthru.author", "byl", "twitter:creator"):
+            value = metas.get(key)
+            if value and "://" not in value:
+                authors = [re.sub(r"^(?i:by)\s+", "", value)]
+                break
+    if not authors:
+        for node in root.xpath('//*[@rel="author" or @itemprop="author"][1]'):
+            name = _clean_line(node.text_content())
+            if name and len(name) < 80:
+                authors = [name]
+    unique = list(dict.fromkeys(a for a in (_clean_line(x) for x in authors) if a))
+
+    published = None
+    for candidate in (
+        metas.get("article:published_time"), _ld_text(ld.get("datePublished")),
+        metas.get("datepublished"), metas.get("og:published_time"),
+        metas.get("parsely-pub-date"), metas.get("sailthru.date"), metas.get("pubdate"),
+        metas.get("publishdate"), metas.get("dc.date.issued"), metas.get("dc.date"),
+        metas.get("dcterms.created"), metas.get("date"), _ld_text(ld.get("dateCreated")),
+    ):
+        published = parse_date(candidate)
+        if published:
+            break
+    if published is None:
+        for node in root.xpath("//time[@datetime][1]"):
+            published = parse_date(node.get("datetime"))
+
+    image = (
+        metas.get("og:image") or metas.get("og:image:url") or metas.get("og:image:secure_url")
+        or metas.get("twitter:image") or metas.get("twitter:image:src")
+        or _ld_image(ld.get("image"))
+    )
+    if not image:
+        for node in root.xpath('//link[@rel="image_src"][1]'):
+            image = node.get("href")
+
+    body = ld.get("articleBody")
+    return _Meta(
+        title=_clean_line(title),
+        author=", ".join(unique) or None,
+        published=published,
+        image=_absolute(image, url),
+        body=body if isinstance(body, str) and body.strip() else None,
+    )
+
+
+def _ld_image(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        got = value.get("url") or value.get("contentUrl")
+        return got if isinstance(got, str) else None
+    if isinstance(value, list) and value:
+        return _ld_image(value[0])
+    return None
+
+
+# ------------------------------------------------------------------ extraction
+
+# Never article text; removed with their content before measuring.
+_STRIP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "canvas", "select", "textarea", "button", "input", "option", "datalist", "head",
+    "link", "meta", "map", "dialog", "audio", "video", "source", "track", "picture",
+)
+_INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn",
+    "em", "font", "i", "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small",
+    "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "nobr",
+})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_PROSE_TAGS = frozenset({"p", "blockquote", "pre", "dd"})
+_BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "menu", "form", "header"})
+_BOILERPLATE_ROLES = frozenset({
+    "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
+    "dialog", "alertdialog", "toolbar", "tablist", "alert",
+})
+_TOKEN = r"(?:^|[^a-z0-9])(?:{})(?:$|[^a-z0-9])"
+# class/id tokens of page furniture (whole tokens, split on anything non-alphanumeric)
+_NEGATIVE = re.compile(_TOKEN.format("|".join((
+    r"nav(?:s|bar|igation|links?|menu)?", r"\w*menus?", r"breadcrumbs?", r"crumbs",
+    r"footer\w*", r"sidebar\w*", r"aside", r"widgets?", r"share\w*", r"sharing",
+    r"social\w*", r"comments?", r"commentlist", r"disqus", r"respond", r"related\w*",
+    r"recommend\w*", r"recirc\w*", r"popular", r"trending", r"newsletters?", r"subscribe\w*",
+    r"subscription", r"signup", r"promos?", r"promotions?", r"advert\w*", r"ads?", r"adslot",
+    r"adsbygoogle", r"dfp", r"sponsor\w*", r"cookies?", r"consent", r"gdpr", r"popup",
+    r"modal", r"overlay", r"toolbar", r"tags", r"taglist", r"tagcloud", r"pagination",
+    r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
+    r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
+    r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden",
+))), re.I)
+# ... unless one of these says "this is the article" (compound class names)
+_POSITIVE = re.compile(
+    r"article[-_]?(?:body|content|text|main|detail|entry)|articlebody|entry[-_]?(?:content|body)"
+    r"|post[-_]?(?:body|content|text|entry)|story[-_]?(?:body|content|text)"
+    r"|main[-_]?(?:content|text)|body[-_]?(?:text|copy|content)|rich[-_]?text|prose"
+    r"|blog[-_]?(?:post|content|body)|content[-_]?body|page[-_]?content|markdown",
+    re.I,
+)
+_STRONG_NEGATIVE = re.compile(_TOKEN.format(r"comments?|commentlist|disqus|respond"), re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BOILERPLATE_LINE = re.compile(
+    r"^\W*(?:advertisement|advertising|anzeige|publicité|publicidad|sponsored( content)?"
+    r"|share( this)?( (?:article|story|post|page))?( on \w+)?|share via|tweet|email|print"
+    r"|read more|read next|related( articles| stories| posts| content)?|see also"
+    r"|more (?:from|on) .{0,40}|recommended( for you)?|most (?:read|popular)|trending"
+    r"|sign up( for .{0,40})?|subscribe( now| today| to .{0,40})?|log ?in|sign in"
+    r"|follow us( on .{0,30})?|skip to (?:main )?content|back to top|continue reading"
+    r"|comments?( \(\d+\))?|\d+ comments?|leave a (?:comment|reply)|tags?:?|filed under:?"
+    r"|photo:?|image:?|video:?|listen( to this article)?|loading\.*|click here"
+    r"|copy link|link copied|previous( article| post)?|next( article| post)?)\W*$",
+    re.I,
+)
+
+
+def _attr_text(el: Any) -> str:
+    cls = el.get("class")
+    ident = el.get("id")
+    if ident and ident.count("-") + ident.count("_") >= 3:
+        ident = None  # a slug made from a heading ("what-is-x-and-why"), not a role
+    if cls and ident:
+        return cls + " " + ident
+    return cls or ident or ""
+
+
+def _is_hidden(el: Any) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "span":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
+    """Bottom-up statistics for every element.
+
+    Returns ``(stats, boilerplate, positives)``: ``stats[el]`` is
+    ``[text, link_text, prose, inline_text, inline_link_text, has_positive]``;
+    ``boilerplate`` lists the elements whose markup says furniture, in
+    document order; ``positives`` the elements marked as the article.
+    """
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    stats: dict[Any, list[float]] = {}
+    boilerplate: list[Any] = []
+    positives: list[Any] = []
+    inline = _INLINE
+    for el in reversed(elements):
+        tag = el.tag
+        t = el.text
+        own = len(t.strip()) if t else 0
+        total = inline_len = float(own)
+        link = inline_link = prose = 0.0
+        positive = 0.0
+        for child in el:
+            tail = child.tail
+            if tail:
+                n = len(tail.strip())
+                total += n
+                inline_len += n
+            st = stats.get(child)
+            if st is None:
+                continue
+            total += st[0]
+            link += st[1]
+            prose += st[2]
+            if st[5]:
+                positive = 1.0
+            if child.tag in inline:
+                inline_len += st[3]
+                inline_link += st[4]
+        if tag == "a":
+            link = total
+            inline_link = inline_len
+            prose = 0.0
+        if tag not in inline and inline_len > 0:
+            density = inline_link / inline_len
+            if density < 0.4:
+                if tag in _PROSE_TAGS:
+                    if inline_len >= 20:
+                        prose += inline_len
+                elif tag not in _HEADINGS and inline_len >= 40:
+                    prose += inline_len * (1.0 if inline_len >= 80 else 0.5)
+        attrs = _attr_text(el)
+        role = el.get("role")
+        marked = False
+        if tag in ("article", "main") or el.get("itemprop") in ("articleBody", "text") or (
+            attrs and _POSITIVE.search(attrs)
+        ):
+            positive = 1.0
+            marked = True
+            positives.append(el)
+        elif (
+            tag in _BOILERPLATE_TAGS
+            or (role and role.lower() in _BOILERPLATE_ROLES)
+            or (attrs and _NEGATIVE.search(attrs))
+            or _is_hidden(el)
+        ):
+            boilerplate.append(el)
+        stats[el] = [total, link, prose, inline_len, inline_link, positive]
+        del marked
+    boilerplate.reverse()
+    positives.reverse()
+    return stats, boilerplate, positives
+
+
+def _drop_boilerplate(
+    root: Any, stats: dict[Any, list[float]], boilerplate: list[Any]
+) -> None:
+    """Remove furniture blocks, keeping the ancestors' statistics right."""
+    total_prose = stats[root][2] or 1.0
+    dropped: set[Any] = set()
+    for el in boilerplate:
+        if el is root or el.tag in ("body", "html"):
+            continue
+        ancestors = []
+        parent = el.getparent()
+        inside_dropped = False
+        while parent is not None and parent in stats:
+            if parent in dropped:
+                inside_dropped = True
+                break
+            ancestors.append(parent)
+            parent = parent.getparent()
+        if inside_dropped:
+            continue
+        st = stats[el]
+        if st[5]:
+            continue  # holds an explicit article marker
+        attrs = _attr_text(el)
+        strong = bool(attrs and _STRONG_NEGATIVE.search(attrs))
+        if not strong and st[2] >= 0.5 * total_prose and el.tag not in _BOILERPLATE_TAGS:
+            continue  # holds most of the page's prose: a layout wrapper, not furniture
+        if st[2] >= 0.6 * total_prose and el.tag in ("form", "header"):
+            continue
+        if (not strong and el.tag not in _BOILERPLATE_TAGS and st[2] > 400
+                and st[2] >= 0.6 * st[0] and st[1] < 0.2 * st[0]):
+            continue  # reads like a run of paragraphs: probably mislabelled content
+        dropped.add(el)
+        for anc in ancestors:
+            ast = stats[anc]
+            ast[0] -= st[0]
+            ast[1] -= st[1]
+            ast[2] -= st[2]
+        el.drop_tree()
+
+
+def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
+    best = root
+    best_score = -1.0
+    for el in root.iter():
+        st = stats.get(el)
+        if st is None or st[2] <= 0:
+            continue
+        total, link, prose = st[0], st[1], st[2]
+        score = prose - 0.3 * (total - prose) - 0.3 * link
+        if st[5] and (el.tag in ("article", "main") or _attr_text(el)):
+            attrs = _attr_text(el)
+            if el.tag == "article" or el.get("itemprop") == "articleBody" or (
+                attrs and _POSITIVE.search(attrs)
+            ):
+                score *= 1.1
+        if score >= best_score:
+            best, best_score = el, score
+    return best
+
+
+def _norm_words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> None:
+    """Remove link lists, boilerplate lines and the title heading inside the container."""
+    title_words = _norm_words(title) if title else ""
+    doomed: list[Any] = []
+    skip: set[Any] = set()
+    for el in container.iter():
+        if el is container or not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        if parent in skip:
+            skip.add(el)
+            continue
+        st = stats.get(el)
+        if st is None:
+            continue
+        tag = el.tag
+        total, link, prose = st[0], st[1], st[2]
+        if tag in _INLINE and tag != "a":
+            continue
+        remove = False
+        if tag in ("h1", "h2") and title_words:
+            words = _norm_words(el.text_content())
+            remove = bool(words) and (words == title_words or (
+                len(words) > 15 and (words in title_words or title_words in words)))
+        elif total > 0 and link / total > 0.5 and prose < 0.3 * total and tag != "a":
+            remove = True
+        elif total < 80 and tag not in _HEADINGS:
+            text = el.text_content()
+            if len(text) < 200 and _BOILERPLATE_LINE.match(" ".join(text.split())):
+                remove = True
+        if remove:
+            doomed.append(el)
+            skip.add(el)
+    for el in doomed:
+        el.drop_tree()
+
+
+_BLOCK_BREAK = "\x00"
+
+
+def _render_text(container: Any) -> str:
+    parts: list[str] = []
+    inline = _INLINE
+    stack: list[tuple[Any, bool]] = [(container, False)]
+    # iterative walk: (element, closing) pairs; closing emits the tail
+    while stack:
+        el, closing = stack.pop()
+        tag = el.tag
+        if closing:
+            if tag not in inline:
+                parts.append(_BLOCK_BREAK)
+            tail = el.tail
+            if tail and el is not container:
+                parts.append(tail)
+            continue
+        if not isinstance(tag, str):
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if tag == "br":
+            parts.append("\n")
+        elif tag not in inline:
+            parts.append(_BLOCK_BREAK)
+        elif tag in ("td", "th"):
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        stack.append((el, True))
+        children = list(el)
+        for child in reversed(children):
+            stack.append((child, False))
+    blocks: list[str] = []
+    for block in "".join(parts).split(_BLOCK_BREAK):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            blocks.append(text)
+    return "\n\n".join(blocks)
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Article:
+    """Extract the main content and metadata of an article page.
+
+    ``html`` is the page (bytes are decoded with :func:`decode_html`);
+    ``url`` is the page's address, used to make links and the image URL
+    absolute.  Never raises on bad markup: a page without a body or without
+    text gives an :class:`Article` with empty ``text``/``html``.
+
+    >>> page = "<html><body><nav><a href='/'>Home</a></nav><article>" \\
+    ...        "<h1>Hi</h1><p>" + "Some words of the story. " * 5 + "</p></article></body></html>"
+    >>> extract_article(page).text[:24]
+    'Some words of the story.'
+    """
+    root = _parse(decode_html(html))
+    if root is None:
+        return Article()
+    meta = _metadata(root, url)
+    body = root.find("body")
+    if body is None:
+        body = root
+    etree.strip_elements(body, *_STRIP_TAGS, with_tail=False)
+    stats, boilerplate, _positives = _measure(body)
+    _drop_boilerplate(body, stats, boilerplate)
+    container = _choose(body, stats)
+    _prune(container, stats, meta.title)
+    text = _render_text(container)
+    total = stats.get(container, [0.0, 0.0])
+    link_density = total[1] / total[0] if total[0] > 0 else 0.0
+    if text:
+        container.tail = None
+        markup = sanitize_html(lxml_html.tostring(container, encoding="unicode"), base_url=url)
+    else:
+        markup = ""
+    return Article(
+        text=text,
+        html=markup,
+        title=meta.title,
+        author=meta.author,
+        published=meta.published,
+        image=meta.image,
+        link_density=round(min(max(link_density, 0.0), 1.0), 3),
+    )
