@@ -1,0 +1,413 @@
+"""The linking index: everything linking remembers between batches.
+
+:class:`LinkIndex` holds, for every item seen, the few features linking needs
+again later (duplicate keys, headline key, publication time, duplicate group,
+story) and, for items still inside the time window, the shingle sample and
+the story centroids.  :func:`feedkit.link.link_items` takes an index, links a
+new batch against it — only the new items are featurized and only their
+candidates compared — and updates it in place.
+
+The index is plain data: :meth:`LinkIndex.to_dict` returns JSON-compatible
+builtins (the store persists it), :meth:`LinkIndex.from_dict` rebuilds it and
+raises :class:`~feedkit.errors.StoreError` on malformed data.  The inverted
+indexes (sample postings, story term postings) are derived and rebuilt on
+load.  Nothing here reads a clock, touches disk or uses randomized hashing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from ..errors import StoreError
+
+__all__ = ["INDEX_VERSION", "LinkIndex"]
+
+#: Format version of :meth:`LinkIndex.to_dict`.
+INDEX_VERSION = 1
+#: Sample postings longer than this are boilerplate, not a shared article.
+MAX_SAMPLE_POSTING = 200
+#: Titles remembered per headline key (the most recent ones).
+MAX_TITLE_POSTING = 32
+#: Centroid terms kept per story (pruned back to this when it grows 50% over).
+CENTROID_TERMS = 64
+
+
+@dataclass(slots=True)
+class ItemRecord:
+    """What the index keeps about one item (internal; plain fields)."""
+
+    id: str
+    feed_url: str
+    ts: float
+    url_key: str | None = None
+    title_key: str | None = None
+    title_words: int = 0
+    has_body: bool = False
+    samples: array[int] = field(default_factory=lambda: array("I"))
+    story: str = ""
+
+
+@dataclass(slots=True)
+class StoryState:
+    """A same-story cluster (internal).  ``centroid`` is empty once expired."""
+
+    id: str
+    members: list[str]
+    centroid: dict[str, float]
+    norm2: float
+    first_ts: float
+    last_ts: float
+    units: int = 1
+    active: bool = True
+
+    def recompute_norm(self) -> None:
+        """Recompute the squared norm of the centroid."""
+        self.norm2 = sum(w * w for w in self.centroid.values())
+
+
+class LinkIndex:
+    """Persistent state of incremental linking (see the module docstring).
+
+    ``window`` bounds near-duplicate and same-story comparisons: two items
+    further apart in publication time are never near duplicates or the same
+    story (exact duplicates — same URL, GUID or content — have no limit).
+    """
+
+    def __init__(self, *, window: timedelta = timedelta(days=3)) -> None:
+        if window.total_seconds() <= 0:
+            raise ValueError("window must be positive")
+        self.window = window
+        self.records: dict[str, ItemRecord] = {}
+        self.parent: dict[str, str] = {}
+        self.dup_members: dict[str, list[str]] = {}
+        self.dup_reasons: dict[str, list[str]] = {}
+        self.url_keys: dict[str, str] = {}
+        self.guid_keys: dict[str, str] = {}
+        self.content_keys: dict[str, str] = {}
+        self.titles: dict[str, list[str]] = {}
+        self.postings: dict[int, list[str]] = {}
+        self.common: set[int] = set()
+        self.sample_heap: list[tuple[float, str]] = []
+        self.df: dict[str, int] = {}
+        self.n_docs = 0
+        self.stories: dict[str, StoryState] = {}
+        self.term_post: dict[str, dict[str, None]] = {}
+        self.story_heap: list[tuple[float, str]] = []
+        self.pending_nav: dict[str, list[tuple[str, str]]] = {}
+        self.now = float("-inf")
+
+    # ------------------------------------------------------------------ sizes
+    def __len__(self) -> int:
+        """Number of items the index knows."""
+        return len(self.records)
+
+    def __contains__(self, item_id: object) -> bool:
+        """Whether an item id has been linked before."""
+        return item_id in self.records
+
+    @property
+    def window_seconds(self) -> float:
+        """The time window in seconds."""
+        return self.window.total_seconds()
+
+    # -------------------------------------------------------------- dup groups
+    def root(self, item_id: str) -> str:
+        """Return the representative item id of ``item_id``'s duplicate group."""
+        parent = self.parent
+        r = item_id
+        while r in parent:
+            r = parent[r]
+        while item_id in parent and parent[item_id] != r:
+            parent[item_id], item_id = r, parent[item_id]
+        return r
+
+    def union(self, a: str, b: str, reason: str) -> str:
+        """Merge the duplicate groups of ``a`` and ``b``; return the new root.
+
+        The earliest-published item (then the smaller id) stays the
+        representative.  Members' stories are merged too, so duplicates always
+        share a story.
+        """
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return ra
+        ka = (self.records[ra].ts, ra)
+        kb = (self.records[rb].ts, rb)
+        keep, drop = (ra, rb) if ka <= kb else (rb, ra)
+        self.parent[drop] = keep
+        self.dup_members[keep].extend(self.dup_members.pop(drop))
+        reasons = self.dup_reasons.setdefault(keep, [])
+        for r in [*self.dup_reasons.pop(drop, []), reason]:
+            if r not in reasons:
+                reasons.append(r)
+        sa, sb = self.records[keep].story, self.records[drop].story
+        if sa and sb and sa != sb:
+            self.merge_stories(sa, sb)
+        return keep
+
+    def group_of(self, item_id: str) -> list[str]:
+        """Return the member ids of ``item_id``'s duplicate group, representative first."""
+        root = self.root(item_id)
+        members = self.dup_members[root]
+        rest = sorted((m for m in members if m != root), key=lambda m: (self.records[m].ts, m))
+        return [root, *rest]
+
+    # ------------------------------------------------------------------ stories
+    def new_story(self, members: list[str], vec: dict[str, float], ts: float) -> StoryState:
+        """Create an active story around one unit."""
+        sid = "story:" + members[0]
+        n = 1
+        while sid in self.stories:
+            n += 1
+            sid = f"story:{members[0]}#{n}"
+        story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
+        story.recompute_norm()
+        self.stories[sid] = story
+        for m in members:
+            self.records[m].story = sid
+        for t in story.centroid:
+            self.term_post.setdefault(t, {})[sid] = None
+        heapq.heappush(self.story_heap, (ts, sid))
+        return story
+
+    def add_to_story(
+        self, story: StoryState, members: list[str], vec: dict[str, float], ts: float
+    ) -> None:
+        """Add one unit (its members and vector) to ``story``."""
+        c = story.centroid
+        post = self.term_post
+        sid = story.id
+        for t, w in vec.items():
+            if t in c:
+                c[t] += w
+            else:
+                c[t] = w
+                if story.active:
+                    post.setdefault(t, {})[sid] = None
+        story.units += 1
+        story.members.extend(members)
+        for m in members:
+            self.records[m].story = sid
+        if ts > story.last_ts:
+            story.last_ts = ts
+            heapq.heappush(self.story_heap, (ts, sid))
+        story.first_ts = min(story.first_ts, ts)
+        if len(c) > CENTROID_TERMS * 3 // 2:
+            self._prune(story)
+        story.recompute_norm()
+
+    def _prune(self, story: StoryState) -> None:
+        keep = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
+        kept = dict(keep)
+        for t in story.centroid:
+            if t not in kept:
+                p = self.term_post.get(t)
+                if p is not None:
+                    p.pop(story.id, None)
+                    if not p:
+                        del self.term_post[t]
+        story.centroid = kept
+
+    def merge_stories(self, a: str, b: str) -> StoryState:
+        """Merge stories ``a`` and ``b`` (the one with more units absorbs the other)."""
+        sa, sb = self.stories[a], self.stories[b]
+        if (sb.units, -sb.first_ts) > (sa.units, -sa.first_ts):
+            sa, sb = sb, sa
+        for m in sb.members:
+            self.records[m].story = sa.id
+        sa.members.extend(sb.members)
+        self._deactivate(sb)
+        c = sa.centroid
+        for t, w in sb.centroid.items():
+            if t in c:
+                c[t] += w
+            else:
+                c[t] = w
+                if sa.active:
+                    self.term_post.setdefault(t, {})[sa.id] = None
+        if not sa.active and sb.centroid:
+            sa.active = True
+            for t in sa.centroid:
+                self.term_post.setdefault(t, {})[sa.id] = None
+        sa.units += sb.units
+        sa.first_ts = min(sa.first_ts, sb.first_ts)
+        if sb.last_ts > sa.last_ts:
+            sa.last_ts = sb.last_ts
+            heapq.heappush(self.story_heap, (sa.last_ts, sa.id))
+        del self.stories[sb.id]
+        if len(c) > CENTROID_TERMS * 3 // 2:
+            self._prune(sa)
+        sa.recompute_norm()
+        return sa
+
+    def _deactivate(self, story: StoryState) -> None:
+        if story.active:
+            for t in story.centroid:
+                p = self.term_post.get(t)
+                if p is not None:
+                    p.pop(story.id, None)
+                    if not p:
+                        del self.term_post[t]
+            story.active = False
+
+    def expire(self, now: float, *, stories: bool = True, samples: bool = True) -> None:
+        """Drop stories and shingle samples older than ``now - window`` from the indexes."""
+        if now > self.now:
+            self.now = now
+        limit = now - self.window_seconds
+        heap = self.story_heap
+        while stories and heap and heap[0][0] < limit:
+            ts, sid = heapq.heappop(heap)
+            story = self.stories.get(sid)
+            if story is None or not story.active or story.last_ts != ts:
+                continue
+            self._deactivate(story)
+            story.centroid = {}
+            story.norm2 = 0.0
+        sheap = self.sample_heap
+        postings = self.postings
+        while samples and sheap and sheap[0][0] < limit:
+            _, iid = heapq.heappop(sheap)
+            rec = self.records.get(iid)
+            if rec is None:
+                continue
+            for h in rec.samples:
+                p = postings.get(h)
+                if p is not None:
+                    try:
+                        p.remove(iid)
+                    except ValueError:
+                        continue
+                    if not p:
+                        del postings[h]
+            rec.samples = array("I")
+
+    def add_samples(self, rec: ItemRecord) -> None:
+        """Register an item's shingle sample in the postings."""
+        if not rec.samples:
+            return
+        postings = self.postings
+        common = self.common
+        for h in rec.samples:
+            if h in common:
+                continue
+            p = postings.get(h)
+            if p is None:
+                postings[h] = [rec.id]
+            elif len(p) >= MAX_SAMPLE_POSTING:
+                common.add(h)
+                del postings[h]
+            else:
+                p.append(rec.id)
+        heapq.heappush(self.sample_heap, (rec.ts, rec.id))
+
+    # -------------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """Return the index as JSON-compatible plain data (see :meth:`from_dict`)."""
+        recs = [
+            [
+                r.id,
+                r.feed_url,
+                r.ts,
+                r.url_key,
+                r.title_key,
+                r.title_words,
+                r.has_body,
+                list(r.samples),
+                r.story,
+            ]
+            for r in self.records.values()
+        ]
+        stories = [
+            [s.id, s.members, s.centroid, s.first_ts, s.last_ts, s.units, s.active]
+            for s in self.stories.values()
+        ]
+        return {
+            "version": INDEX_VERSION,
+            "window": self.window_seconds,
+            "now": self.now if math.isfinite(self.now) else None,
+            "records": recs,
+            "parent": dict(self.parent),
+            "dup_reasons": {k: list(v) for k, v in self.dup_reasons.items()},
+            "url_keys": dict(self.url_keys),
+            "guid_keys": dict(self.guid_keys),
+            "content_keys": dict(self.content_keys),
+            "titles": {k: list(v) for k, v in self.titles.items()},
+            "common": sorted(self.common),
+            "df": dict(self.df),
+            "n_docs": self.n_docs,
+            "stories": stories,
+            "pending_nav": {k: [list(p) for p in v] for k, v in self.pending_nav.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LinkIndex:
+        """Rebuild an index from :meth:`to_dict` output.
+
+        Raises :class:`~feedkit.errors.StoreError` when ``data`` is not a
+        linking index of a supported version.
+        """
+        if not isinstance(data, dict):
+            raise StoreError("link index data must be a dict")
+        if data.get("version") != INDEX_VERSION:
+            raise StoreError(f"unsupported link index version {data.get('version')!r}")
+        try:
+            idx = cls(window=timedelta(seconds=float(data["window"])))
+            now = data.get("now")
+            idx.now = float(now) if now is not None else float("-inf")
+            for row in data["records"]:
+                iid, feed, ts, ukey, tkey, tw, body, samples, story = row
+                idx.records[str(iid)] = ItemRecord(
+                    str(iid),
+                    str(feed),
+                    float(ts),
+                    ukey,
+                    tkey,
+                    int(tw),
+                    bool(body),
+                    array("I", (int(h) for h in samples)),
+                    str(story),
+                )
+            idx.parent = {str(k): str(v) for k, v in data["parent"].items()}
+            for iid in idx.records:
+                r = idx.root(iid)
+                idx.dup_members.setdefault(r, []).append(iid)
+            idx.dup_reasons = {str(k): [str(x) for x in v] for k, v in data["dup_reasons"].items()}
+            idx.url_keys = {str(k): str(v) for k, v in data["url_keys"].items()}
+            idx.guid_keys = {str(k): str(v) for k, v in data["guid_keys"].items()}
+            idx.content_keys = {str(k): str(v) for k, v in data["content_keys"].items()}
+            idx.titles = {str(k): [str(x) for x in v] for k, v in data["titles"].items()}
+            idx.common = {int(h) for h in data["common"]}
+            idx.df = {str(k): int(v) for k, v in data["df"].items()}
+            idx.n_docs = int(data["n_docs"])
+            for sid, members, centroid, first, last, units, active in data["stories"]:
+                s = StoryState(
+                    str(sid),
+                    [str(m) for m in members],
+                    {str(t): float(w) for t, w in centroid.items()},
+                    0.0,
+                    float(first),
+                    float(last),
+                    int(units),
+                    bool(active),
+                )
+                s.recompute_norm()
+                idx.stories[s.id] = s
+                if s.active:
+                    for t in s.centroid:
+                        idx.term_post.setdefault(t, {})[s.id] = None
+                    heapq.heappush(idx.story_heap, (s.last_ts, s.id))
+            idx.pending_nav = {
+                str(k): [(str(a), str(b)) for a, b in v] for k, v in data["pending_nav"].items()
+            }
+            for rec in idx.records.values():
+                if rec.samples:
+                    idx.add_samples(rec)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(f"link index data is malformed: {exc!r}") from exc
+        return idx

@@ -1,0 +1,495 @@
+"""``link_items``: duplicates, same-story clusters and navigation for a batch.
+
+See :mod:`feedkit.link` for the overview and ``docs/linking.md`` for examples.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..model import Group, Item, Relation
+from ..normalize import canonical_url, clean_title
+from . import dedupe, navigation
+from .index import MAX_TITLE_POSTING, ItemRecord, LinkIndex, StoryState
+from .stories import BODY_WORDS, item_terms, shared_terms, tfidf_vector
+from .text import (
+    content_hash,
+    guid_key,
+    html_to_text,
+    sample_shingles,
+    title_key,
+    tokenize,
+    url_key,
+    words,
+)
+
+__all__ = ["DEFAULT_WINDOW", "LinkResult", "link_items"]
+
+#: Default time window for near duplicates and stories.
+DEFAULT_WINDOW = timedelta(days=3)
+#: Default cosine (unit vector to story centroid) needed to join a story.
+DEFAULT_STORY_THRESHOLD = 0.3
+#: Words of body text shingled for near-duplicate detection.
+SHINGLE_WORDS = 3000
+#: Centroid terms used to look for stories to merge with.
+MERGE_PROBE_TERMS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """What :func:`link_items` returns.
+
+    ``duplicates`` and ``stories`` are :class:`~feedkit.model.Group` lists in
+    which every input item appears exactly once (singletons included); a
+    group's ``item_ids`` starts with its representative (the earliest
+    published member) and, with an index, also lists members linked in
+    earlier batches.  ``relations`` explain the links of the input items.
+    ``index`` is the (updated) :class:`~feedkit.link.index.LinkIndex`.
+    """
+
+    duplicates: list[Group]
+    stories: list[Group]
+    relations: list[Relation]
+    index: LinkIndex = field(repr=False, compare=False, default_factory=LinkIndex)
+
+    def duplicate_of(self) -> dict[str, str]:
+        """Map every item id in :attr:`duplicates` to its group's representative."""
+        return {m: g.item_ids[0] for g in self.duplicates for m in g.item_ids}
+
+    def story_of(self) -> dict[str, str]:
+        """Map every item id in :attr:`stories` to its story id."""
+        return {m: g.id for g in self.stories for m in g.item_ids}
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Per-batch features that are not kept in the index."""
+
+    terms: dict[str, dict[str, float]] = field(default_factory=dict)
+    vecs: dict[str, dict[str, float]] = field(default_factory=dict)
+    surfaces: dict[str, str] = field(default_factory=dict)
+    guid: dict[str, str | None] = field(default_factory=dict)
+    chash: dict[str, str | None] = field(default_factory=dict)
+    nav: dict[str, Sequence[tuple[str, str | None, str | None]]] = field(default_factory=dict)
+    first_dup: dict[str, Relation] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+
+
+def _timestamp(item: Item) -> float | None:
+    when = item.published or item.updated
+    if when is None:
+        return None
+    try:
+        return when.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _featurize(item: Item, ts: float, batch: _Batch) -> ItemRecord:
+    title = clean_title(item.title) or ""
+    body_html = item.content_html or item.summary or ""
+    body_text = html_to_text(body_html)
+    body_words = words(body_text)
+    if title and body_words:
+        # Feeds without a body often repeat the headline as the summary.
+        tw = words(title)
+        if body_words == tw:
+            body_words = []
+            body_text = ""
+    rec = ItemRecord(
+        item.id,
+        item.feed_url,
+        ts,
+        url_key(item.link),
+        title_key(title),
+        len(words(title)),
+        len(body_words) >= 12,
+        array("I", sample_shingles(body_words[:SHINGLE_WORDS])),
+    )
+    batch.guid[item.id] = guid_key(item.guid, item.feed_url)
+    batch.chash[item.id] = content_hash(body_words)
+    lede = body_text
+    if len(body_words) > BODY_WORDS:
+        # cut at roughly BODY_WORDS words without re-tokenizing
+        lede = " ".join(body_text.split(" ")[: BODY_WORDS + BODY_WORDS // 4])
+    batch.terms[item.id] = item_terms(tokenize(title, title=True), tokenize(lede), batch.surfaces)
+    if item.navigation:
+        batch.nav[item.id] = [(n.rel, n.url, n.title) for n in item.navigation]
+    return rec
+
+
+def _dup_link(
+    idx: LinkIndex, batch: _Batch, rec: ItemRecord, other: str, score: float, reason: str
+) -> None:
+    if idx.root(rec.id) == idx.root(other):
+        return
+    idx.union(rec.id, other, reason)
+    if rec.id not in batch.first_dup:
+        rel = Relation("duplicate", rec.id, other, round(score, 4), reason)
+        batch.first_dup[rec.id] = rel
+        batch.relations.append(rel)
+
+
+def _dedupe(
+    idx: LinkIndex,
+    batch: _Batch,
+    recs: list[ItemRecord],
+    *,
+    jaccard: float,
+    containment: float,
+) -> None:
+    window = idx.window_seconds
+    for rec in recs:
+        idx.expire(rec.ts, stories=False)
+        iid = rec.id
+        exact = False
+        for key, table, reason in (
+            (rec.url_key, idx.url_keys, "same canonical URL"),
+            (batch.guid[iid], idx.guid_keys, "same GUID"),
+            (batch.chash[iid], idx.content_keys, "same normalized content"),
+        ):
+            if key is None:
+                continue
+            other = table.get(key)
+            if other is None:
+                table[key] = iid
+            else:
+                _dup_link(idx, batch, rec, other, 1.0, reason)
+                exact = True
+        if not exact and rec.samples:
+            common = idx.common
+            mine = [h for h in rec.samples if h not in common]
+            counts: dict[str, int] = {}
+            postings = idx.postings
+            for h in mine:
+                p = postings.get(h)
+                if p:
+                    for o in p:
+                        counts[o] = counts.get(o, 0) + 1
+            if counts:
+                need = min(2, len(mine))
+                mine_set = set(mine)
+                for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                    if n < need:
+                        break
+                    orec = idx.records[o]
+                    if abs(orec.ts - rec.ts) > window or idx.root(o) == idx.root(iid):
+                        continue
+                    theirs = [h for h in orec.samples if h not in common]
+                    verdict = dedupe.near_duplicate(
+                        mine_set,
+                        theirs,
+                        jaccard_threshold=jaccard,
+                        containment_threshold=containment,
+                    )
+                    if verdict is not None:
+                        _dup_link(idx, batch, rec, o, verdict.score, verdict.reason)
+                        exact = True
+        tkey = rec.title_key
+        if tkey is not None:
+            seen = idx.titles.get(tkey)
+            if not exact and seen and rec.title_words >= dedupe.MIN_TITLE_WORDS:
+                for o in reversed(seen):
+                    orec = idx.records[o]
+                    if (
+                        orec.feed_url != rec.feed_url
+                        and abs(orec.ts - rec.ts) <= window
+                        and not (orec.has_body and rec.has_body)
+                    ):
+                        _dup_link(idx, batch, rec, o, 0.9, "same headline (no body to compare)")
+                        break
+            if seen is None:
+                idx.titles[tkey] = [iid]
+            else:
+                seen.append(iid)
+                if len(seen) > MAX_TITLE_POSTING:
+                    del seen[0]
+        idx.add_samples(rec)
+
+
+def _unit_vector(batch: _Batch, members: list[str]) -> dict[str, float]:
+    vecs = [batch.vecs[m] for m in members if m in batch.vecs]
+    if len(vecs) == 1:
+        return vecs[0]
+    acc: dict[str, float] = {}
+    for v in vecs:
+        for t, w in v.items():
+            acc[t] = acc.get(t, 0.0) + w
+    norm = math.sqrt(sum(w * w for w in acc.values())) or 1.0
+    return {t: w / norm for t, w in acc.items()}
+
+
+def _best_story(
+    idx: LinkIndex, vec: dict[str, float], exclude: str = ""
+) -> tuple[StoryState | None, float]:
+    dots: dict[str, float] = {}
+    post = idx.term_post
+    stories = idx.stories
+    for t, w in vec.items():
+        p = post.get(t)
+        if p:
+            for sid in p:
+                dots[sid] = dots.get(sid, 0.0) + w * stories[sid].centroid[t]
+    best: StoryState | None = None
+    best_key = (0.0, 0.0, "")
+    for sid, dot in dots.items():
+        if sid == exclude:
+            continue
+        s = stories[sid]
+        sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
+        key = (sim, -s.first_ts, sid)
+        if best is None or key > best_key:
+            best, best_key = s, key
+    return best, best_key[0]
+
+
+def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:
+    """Merge ``story`` with active stories whose centroids are as similar."""
+    while True:
+        top = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:MERGE_PROBE_TERMS]
+        probe = dict(top)
+        best, _ = _best_story(idx, probe, exclude=story.id)
+        if best is None:
+            return story
+        # exact centroid cosine
+        a, b = story.centroid, best.centroid
+        if len(a) > len(b):
+            a, b = b, a
+        dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+        sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
+        if sim < threshold:
+            return story
+        story = idx.merge_stories(story.id, best.id)
+
+
+def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold: float) -> None:
+    # Units: the duplicate groups touched by the batch, in time order of their
+    # first new member.
+    unit_new: dict[str, list[str]] = {}
+    unit_ts: dict[str, float] = {}
+    for rec in recs:
+        r = idx.root(rec.id)
+        unit_new.setdefault(r, []).append(rec.id)
+        if r not in unit_ts:
+            unit_ts[r] = rec.ts
+    order = sorted(unit_new, key=lambda r: (unit_ts[r], r))
+    for r in order:
+        new = unit_new[r]
+        members = idx.dup_members[r]
+        ts = unit_ts[r]
+        idx.expire(ts, samples=False)
+        old_story = ""
+        for m in members:
+            s = idx.records[m].story
+            if s and s in idx.stories:
+                old_story = s
+                break
+        if old_story:
+            story = idx.stories[old_story]
+            for m in new:
+                idx.records[m].story = old_story
+            story.members.extend(new)
+            if ts > story.last_ts:
+                story.last_ts = ts
+                heapq.heappush(idx.story_heap, (ts, story.id))
+            continue
+        vec = _unit_vector(batch, new)
+        best, sim = _best_story(idx, vec) if vec else (None, 0.0)
+        if best is not None and sim >= threshold:
+            idx.add_to_story(best, new, vec, ts)
+            _merge_similar(idx, best, threshold)
+        else:
+            idx.new_story(new, vec, ts)
+
+
+def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
+    done: set[str] = set()
+    for rec in recs:
+        r = idx.root(rec.id)
+        if r in done:
+            continue
+        done.add(r)
+        story = idx.stories[idx.records[r].story]
+        if len(story.members) < 2:
+            continue
+        rep = story_rep(idx, story)
+        if idx.root(rep) == r:
+            continue
+        vec = batch.vecs.get(r) or _unit_vector(batch, [m for m in idx.dup_members[r]])
+        c = story.centroid
+        if c and vec:
+            dot = sum(w * c.get(t, 0.0) for t, w in vec.items())
+            score = dot / math.sqrt(story.norm2) if story.norm2 else 0.0
+            terms = shared_terms(vec, c, batch.surfaces)
+            reason = "shared terms: " + ", ".join(terms) if terms else "same story"
+        else:
+            score, reason = 0.0, "same story"
+        batch.relations.append(Relation("same_story", r, rep, round(score, 4), reason))
+
+
+def story_rep(idx: LinkIndex, story: StoryState) -> str:
+    """Return a story's representative: its earliest duplicate-group representative."""
+    return min((idx.root(m) for m in story.members), key=lambda m: (idx.records[m].ts, m))
+
+
+def _nav_targets(
+    idx: LinkIndex, rec: ItemRecord, url: str | None, title: str | None
+) -> tuple[str, float, str, str]:
+    """Resolve one navigation reference: (target, score, reason, pending key)."""
+    ukey = url_key(url) if url else None
+    if ukey is not None:
+        hit = idx.url_keys.get(ukey)
+        if hit is not None:
+            return hit, 1.0, navigation.REASON_BY_URL, ""
+    tkey = title_key(clean_title(title)) if title else None
+    if tkey is not None:
+        seen = idx.titles.get(tkey)
+        if seen:
+            same_feed = [o for o in seen if idx.records[o].feed_url == rec.feed_url]
+            pool = same_feed or seen
+            hit = max(pool, key=lambda o: (idx.records[o].ts, o))
+            return hit, 0.9, navigation.REASON_BY_TITLE, ""
+    if ukey is not None:
+        target = canonical_url(url) or str(url)
+        return target, 0.0, navigation.REASON_EXTERNAL_URL, "u:" + ukey
+    if tkey is not None:
+        return clean_title(title) or str(title), 0.0, navigation.REASON_EXTERNAL_TITLE, "t:" + tkey
+    return "", 0.0, "", ""
+
+
+def _navigate(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
+    # First: earlier unresolved references that this batch's items satisfy.
+    if idx.pending_nav:
+        for rec in recs:
+            for key in (
+                "u:" + rec.url_key if rec.url_key else None,
+                "t:" + rec.title_key if rec.title_key else None,
+            ):
+                if key is None:
+                    continue
+                waiting = idx.pending_nav.pop(key, None)
+                if not waiting:
+                    continue
+                reason = navigation.REASON_BY_URL if key[0] == "u" else navigation.REASON_BY_TITLE
+                score = 1.0 if key[0] == "u" else 0.9
+                for source, kind in waiting:
+                    if source != rec.id:
+                        batch.relations.append(Relation(kind, source, rec.id, score, reason))
+    for rec in recs:
+        links = batch.nav.get(rec.id)
+        if not links:
+            continue
+        seen: set[tuple[str, str]] = set()
+        for rel, url, title in links:
+            kind = navigation.nav_kind(rel)
+            target, score, reason, pending = _nav_targets(idx, rec, url, title)
+            if not target or target == rec.id or (kind, target) in seen:
+                continue
+            seen.add((kind, target))
+            if pending:
+                waiting = idx.pending_nav.setdefault(pending, [])
+                if (rec.id, kind) not in waiting:
+                    waiting.append((rec.id, kind))
+            batch.relations.append(Relation(kind, rec.id, target, score, reason))
+
+
+def link_items(
+    items: Sequence[Item],
+    *,
+    index: LinkIndex | None = None,
+    window: timedelta | None = None,
+    story_threshold: float = DEFAULT_STORY_THRESHOLD,
+    jaccard_threshold: float = 0.5,
+    containment_threshold: float = 0.8,
+) -> LinkResult:
+    """Link a batch of items: duplicates, same-story clusters, navigation.
+
+    ``index`` carries what earlier batches saw (it is updated in place and
+    returned as ``result.index``); without one a fresh index is used, so a
+    single call links the batch on its own.  ``window`` (default 3 days, or
+    the index's) bounds near-duplicate and same-story comparisons in
+    publication time.  ``story_threshold`` is the cosine between an item's
+    TF-IDF vector and a story centroid needed to join the story;
+    ``jaccard_threshold`` / ``containment_threshold`` decide near duplicates
+    over shingle samples.
+
+    Items whose id was already linked (an earlier batch, or earlier in this
+    one) are not linked again; they still appear in the returned groups.
+    Items without a date are placed at the newest time seen.
+    """
+    if not 0.0 < story_threshold <= 1.0:
+        raise ValueError("story_threshold must be in (0, 1]")
+    if index is None:
+        index = LinkIndex(window=window or DEFAULT_WINDOW)
+    elif window is not None:
+        index.window = window
+    idx = index
+    batch = _Batch()
+
+    # 1. new items, features, document frequencies
+    fresh: list[Item] = []
+    input_ids: list[str] = []
+    seen_ids: set[str] = set()
+    for it in items:
+        if it.id in seen_ids:
+            continue
+        seen_ids.add(it.id)
+        input_ids.append(it.id)
+        if it.id not in idx.records:
+            fresh.append(it)
+    stamps = [_timestamp(it) for it in fresh]
+    known = [t for t in stamps if t is not None]
+    fallback = max(known) if known else (idx.now if math.isfinite(idx.now) else 0.0)
+    recs: list[ItemRecord] = []
+    for it, ts in zip(fresh, stamps, strict=True):
+        rec = _featurize(it, fallback if ts is None else ts, batch)
+        idx.records[rec.id] = rec
+        idx.dup_members[rec.id] = [rec.id]
+        recs.append(rec)
+    df = idx.df
+    for terms in batch.terms.values():
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    idx.n_docs += len(recs)
+    for iid, terms in batch.terms.items():
+        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs)
+    recs.sort(key=lambda r: (r.ts, r.id))
+
+    # 2. duplicates, 3. stories (two sweeps in time order), 4. navigation
+    _dedupe(idx, batch, recs, jaccard=jaccard_threshold, containment=containment_threshold)
+    _cluster(idx, batch, recs, threshold=story_threshold)
+    _story_relations(idx, batch, recs)
+    _navigate(idx, batch, recs)
+
+    # 5. groups covering every input item exactly once
+    duplicates: list[Group] = []
+    dup_seen: set[str] = set()
+    for iid in input_ids:
+        r = idx.root(iid)
+        if r in dup_seen:
+            continue
+        dup_seen.add(r)
+        members = idx.group_of(r)
+        reason = "; ".join(idx.dup_reasons.get(r, []))
+        duplicates.append(Group("dup:" + r, tuple(members), reason))
+    stories: list[Group] = []
+    story_seen: set[str] = set()
+    for iid in input_ids:
+        sid = idx.records[iid].story
+        if sid in story_seen:
+            continue
+        story_seen.add(sid)
+        st = idx.stories[sid]
+        rep = story_rep(idx, st)
+        rest = sorted((m for m in st.members if m != rep), key=lambda m: (idx.records[m].ts, m))
+        reason = ""
+        if len(st.members) > 1 and st.centroid:
+            top = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+            reason = "top terms: " + ", ".join(batch.surfaces.get(t, t) for t, _ in top)
+        stories.append(Group(sid, (rep, *rest), reason))
+    return LinkResult(duplicates, stories, batch.relations, idx)
