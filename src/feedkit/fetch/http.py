@@ -1,0 +1,790 @@
+"""The HTTP fetcher: the only place feedkit talks to the network.
+
+:class:`Fetcher` wraps a :class:`requests.Session` and adds what a feed
+reader pointed at the open web needs:
+
+* a custom ``User-Agent``; connect and read timeouts **and** a total
+  wall-clock ``deadline`` for the whole :meth:`Fetcher.fetch` call (redirect
+  hops and retries included).  A watchdog shuts the socket down when the
+  deadline passes, so a server that drips one byte a second — in the body or
+  in the headers — fails with :class:`~feedkit.errors.FetchTimeout` on time;
+* a cap on the *decompressed* body size (``max_bytes``, 16 MiB by default).
+  The fetcher reads the raw body itself and inflates gzip/deflate in bounded
+  steps, so a compression bomb stops at the cap with
+  :class:`~feedkit.errors.ResponseTooLarge` and memory stays around the cap;
+  endless (chunked or close-delimited) bodies stop the same way;
+* conditional GET (``If-None-Match`` / ``If-Modified-Since``; 304 gives a
+  :class:`~feedkit.model.FetchResult` with ``not_modified=True``);
+* redirects followed by hand: loops, too many hops and non-http(s) targets
+  raise :class:`~feedkit.errors.RedirectError`; an all-301/308 chain is
+  reported in ``FetchResult.permanent_redirect``;
+* 410 → :class:`~feedkit.errors.GoneError`, 429/503 →
+  :class:`~feedkit.errors.RetryLater` with ``retry_after`` seconds, other
+  4xx/5xx → :class:`~feedkit.errors.HTTPStatusError`;
+* bounded retries with exponential backoff and jitter on transient failures
+  (connection refused/reset, 500/502/504);
+* an opt-in :class:`~feedkit.fetch.policy.NetworkPolicy` applied to the
+  address each socket actually connects to (see :mod:`feedkit.fetch.policy`).
+
+One :class:`Fetcher` may be shared by threads: per-request state lives on
+the stack and in a per-fetcher thread-local.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import random
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+from urllib3.util.connection import create_connection
+
+from ..errors import (
+    BlockedAddressError,
+    ConnectionFailed,
+    FeedkitError,
+    FetchError,
+    FetchTimeout,
+    GoneError,
+    HTTPStatusError,
+    RedirectError,
+    ResponseTooLarge,
+    RetryLater,
+    SourceError,
+)
+from ..model import FetchResult
+from .policy import NetworkPolicy
+
+__all__ = [
+    "ACCEPT",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_USER_AGENT",
+    "Fetcher",
+    "NetworkPolicy",
+    "parse_retry_after",
+]
+
+#: The ``User-Agent`` sent unless the caller chooses another.
+DEFAULT_USER_AGENT = "feedkit/0.1 (+https://github.com/feedkit/feedkit)"
+#: Default cap on a decompressed body: 16 MiB.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+#: The ``Accept`` header: feed types first, HTML (for discovery) after.
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/feed+json, application/json;q=0.9, application/xml;q=0.8, "
+    "text/xml;q=0.8, text/html;q=0.5, */*;q=0.2"
+)
+
+_CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_TRANSIENT_STATUS = frozenset({500, 502, 504})
+_MAX_BACKOFF = 60.0
+
+
+# --------------------------------------------------------------------------
+# Deadline watchdog
+# --------------------------------------------------------------------------
+
+
+class _Deadline:
+    """The wall-clock budget of one ``fetch`` call, enforced by a timer thread.
+
+    Connections used during the call are registered with :meth:`watch`; when
+    the time is up the timer shuts their sockets down, which unblocks any
+    ``recv`` in progress (a dripping server cannot hold a read open).
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.at = clock() + seconds
+        self.expired = False
+        self._finished = False
+        self._lock = threading.Lock()
+        self._conns: list[HTTPConnection] = []
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.at - self._clock()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._conns.append(conn)
+            if self.expired:
+                _shutdown(conn)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._finished = True
+            self._conns.clear()
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self.expired = True
+            for conn in self._conns:
+                _shutdown(conn)
+
+
+def _shutdown(conn: HTTPConnection) -> None:
+    """Shut a connection's socket down from another thread (unblocks recv)."""
+    sock = conn.sock
+    if sock is None:
+        return
+    # The base-class method on purpose: for TLS sockets it shuts the file
+    # descriptor down without tearing SSL state from under the reader.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Guard:
+    """What the connection layer needs from its Fetcher: policy and deadline."""
+
+    def __init__(self, policy: NetworkPolicy | None) -> None:
+        self.policy = policy
+        self._local = threading.local()
+
+    def current(self) -> _Deadline | None:
+        deadline: _Deadline | None = getattr(self._local, "deadline", None)
+        return deadline
+
+    def enter(self, deadline: _Deadline | None) -> _Deadline | None:
+        previous = self.current()
+        self._local.deadline = deadline
+        return previous
+
+    def exit(self, previous: _Deadline | None) -> None:
+        self._local.deadline = previous
+
+
+# --------------------------------------------------------------------------
+# urllib3 layer: connections pinned to checked addresses
+# --------------------------------------------------------------------------
+
+
+def _open_socket(conn: HTTPConnection, default: Callable[[], socket.socket]) -> socket.socket:
+    """Connect ``conn``; under a policy, to a resolved-and-checked address only."""
+    guard: _Guard | None = getattr(conn, "feedkit_guard", None)
+    policy = guard.policy if guard is not None else None
+    if policy is None:
+        return default()
+    host, port = conn.host, conn.port or 80
+    try:
+        addresses = policy.resolve(host, port)
+    except socket.gaierror as exc:
+        raise urllib3.exceptions.NameResolutionError(host, conn, exc) from exc
+    last: OSError | None = None
+    for address in addresses:
+        try:
+            sock = create_connection(
+                (address, port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except TimeoutError as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                conn, f"Connection to {host} timed out. (connect timeout={conn.timeout})"
+            ) from exc
+        except OSError as exc:
+            last = exc
+            continue
+        # Belt and braces: judge the peer the kernel actually connected to.
+        peer = str(sock.getpeername()[0])
+        reason = policy.refusal_reason(peer)
+        if reason is not None:
+            sock.close()
+            raise BlockedAddressError(f"network policy refused {host!r}: {reason}")
+        return sock
+    raise urllib3.exceptions.NewConnectionError(
+        conn, f"Failed to establish a new connection: {last}"
+    )
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _open_socket(self, super()._new_conn)
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    # TLS still verifies and sends SNI for the URL's host name: only the TCP
+    # destination is pinned.
+    def _new_conn(self) -> socket.socket:
+        return _open_socket(self, super()._new_conn)
+
+
+def _adopt(pool: HTTPConnectionPool, conn: Any) -> None:
+    guard: _Guard = pool.feedkit_guard  # type: ignore[attr-defined]
+    conn.feedkit_guard = guard
+    deadline = guard.current()
+    if deadline is not None:
+        deadline.watch(conn)
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        _adopt(self, conn)
+        return conn
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        _adopt(self, conn)
+        return conn
+
+
+class _GuardedPoolManager(PoolManager):
+    def __init__(self, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feedkit_guard = guard
+        self.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        pool = super()._new_pool(scheme, host, port, request_context)
+        pool.feedkit_guard = self.feedkit_guard  # type: ignore[attr-defined]
+        return pool
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose connections obey the guard (policy + deadline)."""
+
+    def __init__(self, guard: _Guard, **kwargs: Any) -> None:
+        self._feedkit_guard = guard
+        super().__init__(**kwargs)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        self._pool_connections = connections
+        self._pool_maxsize = maxsize
+        self._pool_block = block
+        self.poolmanager = _GuardedPoolManager(
+            self._feedkit_guard,
+            num_pools=connections,
+            maxsize=maxsize,
+            block=block,
+            **pool_kwargs,
+        )
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if self._feedkit_guard.policy is not None:
+            # Through a proxy the policy would judge the proxy, not the target.
+            raise BlockedAddressError("a network policy cannot be enforced through a proxy")
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+
+# --------------------------------------------------------------------------
+# Bounded content decoding
+# --------------------------------------------------------------------------
+
+
+class _Inflater:
+    """Inflate gzip or deflate in steps of at most ``piece`` output bytes."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._pending = b""  # deflate: first bytes held until the format is known
+        self._obj: Any = None
+        if encoding == "gzip":
+            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def _start_deflate(self, data: bytes) -> None:
+        # "deflate" is zlib-wrapped per RFC 9110, but servers also send raw deflate.
+        is_zlib = len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+        wbits = zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS
+        self._obj = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, piece: int) -> Iterator[bytes]:
+        if self._obj is None:
+            self._pending += data
+            if len(self._pending) < 2:
+                return
+            data, self._pending = self._pending, b""
+            self._start_deflate(data)
+        yield from self._run(data, piece)
+
+    def finish(self, piece: int) -> Iterator[bytes]:
+        if self._obj is None:
+            if not self._pending:
+                return
+            data, self._pending = self._pending, b""
+            self._start_deflate(data)
+            yield from self._run(data, piece)
+        yield from self._run(b"", piece)
+
+    def _run(self, data: bytes, piece: int) -> Iterator[bytes]:
+        try:
+            while True:
+                obj = self._obj
+                if obj.eof:
+                    rest = obj.unused_data + data
+                    data = b""
+                    if self.encoding != "gzip" or not rest.startswith(b"\x1f\x8b"):
+                        return  # trailing bytes after the stream are ignored
+                    self._obj = obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    data = rest
+                out = obj.decompress(data, piece)
+                data = obj.unconsumed_tail
+                if out:
+                    yield out
+                if not data and len(out) < piece and not (obj.eof and obj.unused_data):
+                    return
+        except zlib.error as exc:
+            raise FetchError(f"corrupt {self.encoding} body: {exc}") from exc
+
+
+def _content_encodings(headers: Mapping[str, str]) -> list[str]:
+    raw = headers.get("content-encoding", "")
+    encodings = [e.strip().lower() for e in raw.split(",") if e.strip()]
+    encodings = [e for e in encodings if e != "identity"]
+    unknown = [e for e in encodings if e not in ("gzip", "x-gzip", "deflate")]
+    if unknown:
+        raise FetchError(f"unsupported Content-Encoding {raw!r}")
+    if len(encodings) > 3:
+        raise FetchError(f"too many Content-Encodings {raw!r}")
+    return ["gzip" if e == "x-gzip" else e for e in encodings]
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds or HTTP-date).
+
+    ``now`` is the moment the date form is measured from (the response's
+    ``Date`` header when it has one).  Dates in the past give ``0.0``; an
+    unreadable value gives ``None``.  Pure.
+
+    >>> from datetime import datetime, timezone
+    >>> now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> parse_retry_after("120", now=now)
+    120.0
+    >>> parse_retry_after("Thu, 01 Jan 2026 00:02:00 GMT", now=now)
+    120.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _check_url(url: str, error: type[FeedkitError]) -> str:
+    """Return ``url`` if it is an absolute http(s) URL with a host, else raise."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise error(f"malformed URL {url!r}: {exc}") from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        raise error(f"refusing {parts.scheme or 'scheme-less'!s} URL {url[:200]!r}")
+    if not host:
+        raise error(f"URL without a host: {url[:200]!r}")
+    if any(c in url for c in "\r\n\x00"):
+        raise error(f"URL with control characters: {url[:200]!r}")
+    return url
+
+
+def _without_fragment(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def _cause_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo.extend(a for a in e.args if isinstance(a, BaseException))
+        for attr in ("reason", "__cause__", "__context__"):
+            nxt = getattr(e, attr, None)
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+
+
+class _Transient(Exception):
+    """Internal: a retryable failure; ``error`` is what to raise if retries run out."""
+
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+# --------------------------------------------------------------------------
+# The fetcher
+# --------------------------------------------------------------------------
+
+
+class Fetcher:
+    """Fetch one URL at a time, safely; see the module docstring.
+
+    ``deadline`` bounds a whole :meth:`fetch` call (all hops and retries);
+    ``connect_timeout`` / ``read_timeout`` bound each connect and each socket
+    read.  ``retries`` extra attempts are made on transient errors, sleeping
+    ``backoff * 2**attempt`` seconds scaled by a jitter in ``[0.5, 1)``
+    (``sleep`` and ``rng`` are injectable for tests); a retry whose sleep
+    would cross the deadline is not made.  ``policy`` enables address
+    filtering.  ``session`` lets the caller bring a configured
+    :class:`requests.Session` (the fetcher mounts its own adapter on it for
+    ``http://`` and ``https://``); a fetcher-made session ignores proxy
+    environment variables and ``.netrc`` (``trust_env = False``).
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        deadline: float = 60.0,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = 10,
+        retries: int = 2,
+        backoff: float = 0.5,
+        policy: NetworkPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        if deadline <= 0 or connect_timeout <= 0 or read_timeout <= 0:
+            raise ValueError("timeouts and deadline must be positive")
+        if max_bytes < 0 or max_redirects < 0 or retries < 0 or backoff < 0:
+            raise ValueError("max_bytes, max_redirects, retries and backoff must be >= 0")
+        self.user_agent = user_agent
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = retries
+        self.backoff = backoff
+        self.policy = policy
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
+        self._clock = clock
+        self._now = now if now is not None else (lambda: datetime.now(timezone.utc))
+        self._guard = _Guard(policy)
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False
+        adapter = _GuardedAdapter(self._guard)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self.session = session
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the session if this fetcher created it."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- public ------------------------------------------------------------
+
+    def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url``; return a 200 (or other 2xx) or 304 :class:`FetchResult`.
+
+        ``etag`` / ``last_modified`` are the validators of the previous
+        result; they are sent as ``If-None-Match`` / ``If-Modified-Since``.
+        Raises a :class:`~feedkit.errors.FetchError` subclass (see the
+        module docstring), or :class:`~feedkit.errors.SourceError` when
+        ``url`` is not an absolute http(s) URL.
+        """
+        _check_url(url, SourceError)
+        started = self._clock()
+        deadline = _Deadline(self.deadline, self._clock)
+        previous = self._guard.enter(deadline)
+        deadline.start()
+        try:
+            result = self._fetch(url, etag, last_modified, deadline)
+        finally:
+            deadline.finish()
+            self._guard.exit(previous)
+        return _with_elapsed(result, self._clock() - started)
+
+    # -- internals -----------------------------------------------------------
+
+    def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, deadline: _Deadline
+    ) -> FetchResult:
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        seen = {_without_fragment(url)}
+        permanent = True
+        for hop in itertools.count():
+            response, body = self._attempt_with_retries(current, headers, deadline)
+            status = response.status_code
+            if status not in _REDIRECTS:
+                break
+            location = response.headers.get("location")
+            if not location:
+                raise RedirectError(f"{status} redirect without a Location header", url=url)
+            target = _check_url(urljoin(current, location.strip()), RedirectError)
+            if hop >= self.max_redirects:
+                raise RedirectError(f"more than {self.max_redirects} redirects", url=url)
+            key = _without_fragment(target)
+            if key in seen:
+                raise RedirectError(f"redirect loop at {target[:200]}", url=url)
+            seen.add(key)
+            permanent = permanent and status in _PERMANENT
+            current = target
+        moved = current if (current != url and permanent) else None
+        lowered = {k.lower(): v for k, v in response.headers.items()}
+        if status == 304:
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status=304,
+                content=None,
+                headers=lowered,
+                etag=lowered.get("etag") or etag,
+                last_modified=lowered.get("last-modified") or last_modified,
+                not_modified=True,
+                permanent_redirect=moved,
+            )
+        if 200 <= status < 300:
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status=status,
+                content=body if body is not None else b"",
+                headers=lowered,
+                etag=lowered.get("etag"),
+                last_modified=lowered.get("last-modified"),
+                permanent_redirect=moved,
+            )
+        raise self._status_error(status, lowered, current)
+
+    def _status_error(self, status: int, headers: Mapping[str, str], url: str) -> HTTPStatusError:
+        if status == 410:
+            return GoneError(f"410 Gone: {url[:200]}", url=url, status=410)
+        if status in (429, 503):
+            now = _http_date(headers.get("date")) or self._now()
+            retry_after = parse_retry_after(headers.get("retry-after"), now=now)
+            return RetryLater(
+                f"{status}: retry after {retry_after} s",
+                url=url,
+                status=status,
+                retry_after=retry_after,
+            )
+        return HTTPStatusError(f"HTTP {status} for {url[:200]}", url=url, status=status)
+
+    def _attempt_with_retries(
+        self, url: str, headers: Mapping[str, str], deadline: _Deadline
+    ) -> tuple[requests.Response, bytes | None]:
+        for attempt in itertools.count():
+            try:
+                return self._attempt(url, headers, deadline)
+            except _Transient as transient:
+                if attempt >= self.retries:
+                    raise transient.error from transient.__cause__
+                base = min(self.backoff * 2**attempt, _MAX_BACKOFF)
+                delay = base * (0.5 + 0.5 * self._rng.random())
+                if delay >= deadline.remaining():
+                    raise transient.error from transient.__cause__
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self, url: str, headers: Mapping[str, str], deadline: _Deadline
+    ) -> tuple[requests.Response, bytes | None]:
+        """One request: send it and, for a 2xx answer, read the body."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        try:
+            response = self.session.get(
+                url, headers=dict(headers), allow_redirects=False, stream=True, timeout=timeout
+            )
+        except FeedkitError:
+            raise
+        except Exception as exc:  # requests/urllib3/socket errors, mapped below
+            raise self._map_error(exc, url, deadline) from exc
+        status = response.status_code
+        if status in _TRANSIENT_STATUS:
+            response.close()
+            raise _Transient(
+                HTTPStatusError(f"HTTP {status} for {url[:200]}", url=url, status=status)
+            )
+        if not 200 <= status < 300:
+            response.close()
+            return response, None
+        return response, self._read_body(response, url, deadline)
+
+    def _map_error(
+        self, exc: BaseException, url: str, deadline: _Deadline
+    ) -> FetchError | _Transient:
+        if deadline.passed():
+            return FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
+        chain = list(_cause_chain(exc))
+        if any(
+            isinstance(e, urllib3.exceptions.NameResolutionError | socket.gaierror) for e in chain
+        ):
+            return ConnectionFailed(f"cannot resolve host: {exc}", url=url)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return FetchTimeout(f"connect timeout: {exc}", url=url)
+        if isinstance(exc, requests.exceptions.Timeout) or any(
+            isinstance(e, urllib3.exceptions.ReadTimeoutError | TimeoutError) for e in chain
+        ):
+            return FetchTimeout(f"read timeout: {exc}", url=url)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ConnectionFailed(f"TLS error: {exc}", url=url)
+        if isinstance(
+            exc,
+            requests.exceptions.InvalidURL
+            | requests.exceptions.InvalidSchema
+            | requests.exceptions.MissingSchema
+            | requests.exceptions.InvalidHeader,
+        ):
+            return FetchError(f"cannot request {url[:200]!r}: {exc}", url=url)
+        if isinstance(
+            exc,
+            requests.exceptions.ConnectionError
+            | urllib3.exceptions.HTTPError
+            | OSError
+            | requests.exceptions.ChunkedEncodingError,
+        ):
+            return _Transient(ConnectionFailed(f"connection failed: {exc}", url=url))
+        return FetchError(f"request failed: {exc!r}", url=url)
+
+    def _read_body(self, response: requests.Response, url: str, deadline: _Deadline) -> bytes:
+        """Stream the raw body, inflating in bounded steps, under the byte cap."""
+        limit = self.max_bytes
+        lowered = {k.lower(): v for k, v in response.headers.items()}
+        try:
+            encodings = _content_encodings(lowered)
+            length = lowered.get("content-length", "")
+            if not encodings and length.isdigit() and int(length) > limit:
+                raise ResponseTooLarge(
+                    f"Content-Length {length} over the {limit}-byte cap", url=url, limit=limit
+                )
+            # Content-Encoding lists codings in the order applied: undo in reverse.
+            stages = [_Inflater(e) for e in reversed(encodings)]
+            out = bytearray()
+            raw_total = 0
+
+            def push(data: bytes, level: int, final: bool) -> None:
+                if level == len(stages):
+                    out.extend(data)
+                    if len(out) > limit:
+                        raise ResponseTooLarge(
+                            f"body over the {limit}-byte cap", url=url, limit=limit
+                        )
+                    return
+                piece = max(1, min(_CHUNK, limit - len(out) + 1))
+                stage = stages[level]
+                for part in stage.feed(data, piece):
+                    push(part, level + 1, False)
+                if final:
+                    for part in stage.finish(piece):
+                        push(part, level + 1, False)
+                    push(b"", level + 1, True)
+
+            for chunk in response.raw.stream(_CHUNK, decode_content=False):
+                raw_total += len(chunk)
+                if raw_total > limit:
+                    raise ResponseTooLarge(
+                        f"raw body over the {limit}-byte cap", url=url, limit=limit
+                    )
+                push(chunk, 0, False)
+                if deadline.passed():
+                    raise FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
+            if deadline.expired:
+                # The watchdog cut the stream; what we have is truncated.
+                raise FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
+            push(b"", 0, True)
+            return bytes(out)
+        except FeedkitError:
+            raise
+        except Exception as exc:  # urllib3 protocol errors, socket errors
+            raise self._map_error(exc, url, deadline) from exc
+        finally:
+            response.close()
+
+
+def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
+    return replace(result, elapsed=elapsed)
