@@ -406,10 +406,12 @@ def _ld_image(value: Any) -> str | None:
 
 # Never article text; removed with their content before measuring.
 _STRIP_TAGS = (
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
-    "canvas", "select", "textarea", "button", "input", "option", "datalist", "head",
-    "link", "meta", "map", "dialog", "audio", "video", "source", "track", "picture",
+    "script", "style", "noscript", "template", "math", "object", "embed", "iframe",
+    "canvas", "input", "head", "link", "meta", "map", "audio", "video", "source", "track",
 )
+# Controls and widgets, removed too -- unless an unclosed one swallowed the page
+# (libxml2 does not close a <button> when the next one opens), then only unwrapped.
+_STRIP_IF_SMALL = ("svg", "select", "textarea", "button", "option", "datalist", "dialog")
 _INLINE = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn",
     "em", "font", "i", "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small",
@@ -417,7 +419,7 @@ _INLINE = frozenset({
 })
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PROSE_TAGS = frozenset({"p", "blockquote", "pre", "dd"})
-_BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "menu", "form", "header"})
+_BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "menu", "form", "header", "figcaption"})
 _BOILERPLATE_ROLES = frozenset({
     "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
     "dialog", "alertdialog", "toolbar", "tablist", "alert",
@@ -426,7 +428,7 @@ _TOKEN = r"(?:^|[^a-z0-9])(?:{})(?:$|[^a-z0-9])"
 # class/id tokens of page furniture (whole tokens, split on anything non-alphanumeric)
 _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"nav(?:s|bar|igation|links?|menu)?", r"\w*menus?", r"breadcrumbs?", r"crumbs",
-    r"footer\w*", r"sidebar\w*", r"aside", r"widgets?", r"share\w*", r"sharing",
+    r"footer\w*", r"sidebar\w*", r"aside", r"share\w*", r"sharing",
     r"social\w*", r"comments?", r"commentlist", r"disqus", r"respond", r"related\w*",
     r"recommend\w*", r"recirc\w*", r"popular", r"trending", r"newsletters?", r"subscribe\w*",
     r"subscription", r"signup", r"promos?", r"promotions?", r"advert\w*", r"ads?", r"adslot",
@@ -434,7 +436,8 @@ _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"modal", r"overlay", r"toolbar", r"tags", r"taglist", r"tagcloud", r"pagination",
     r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
     r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
-    r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden",
+    r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden", r"\w*captions?",
+    r"credits?",
 ))), re.I)
 # ... unless one of these says "this is the article" (compound class names)
 _POSITIVE = re.compile(
@@ -458,6 +461,19 @@ _BOILERPLATE_LINE = re.compile(
     r"|copy link|link copied|previous( article| post)?|next( article| post)?)\W*$",
     re.I,
 )
+
+
+def _strip(body: Any) -> None:
+    """Remove elements that never carry article text."""
+    etree.strip_elements(body, *_STRIP_TAGS, with_tail=False)
+    swallowed = []
+    for el in list(body.iter(*_STRIP_IF_SMALL)):
+        if len(el.text_content()) > 600:
+            swallowed.append(el)
+        elif el.getparent() is not None:
+            el.drop_tree()
+    for el in swallowed:
+        el.drop_tag()
 
 
 def _attr_text(el: Any) -> str:
@@ -590,6 +606,12 @@ def _drop_boilerplate(
         el.drop_tree()
 
 
+import os
+_K_OTHER = float(os.environ.get("KO", "0.3"))
+_K_LINK = float(os.environ.get("KL", "0.6"))
+_BOOST = float(os.environ.get("KB", "1.1"))
+
+
 def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
     best = root
     best_score = -1.0
@@ -598,13 +620,13 @@ def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
         if st is None or st[2] <= 0:
             continue
         total, link, prose = st[0], st[1], st[2]
-        score = prose - 0.3 * (total - prose) - 0.3 * link
+        score = prose - _K_OTHER * max(total - prose - link, 0.0) - _K_LINK * link
         if st[5] and (el.tag in ("article", "main") or _attr_text(el)):
             attrs = _attr_text(el)
             if el.tag == "article" or el.get("itemprop") == "articleBody" or (
                 attrs and _POSITIVE.search(attrs)
             ):
-                score *= 1.1
+                score *= _BOOST
         if score >= best_score:
             best, best_score = el, score
     return best
@@ -714,7 +736,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     body = root.find("body")
     if body is None:
         body = root
-    etree.strip_elements(body, *_STRIP_TAGS, with_tail=False)
+    _strip(body)
     stats, boilerplate, _positives = _measure(body)
     _drop_boilerplate(body, stats, boilerplate)
     container = _choose(body, stats)
