@@ -1,0 +1,353 @@
+"""Rule-based boilerplate removal over HTML (pure).
+
+:func:`strip_boilerplate_html` applies a :class:`~feedkit.clean.rules.RuleSet`
+to one HTML fragment in three passes:
+
+1. **structure**: elements whose class/id tokens, role or tag match a
+   structural rule are removed whole (navigation blocks are first read for
+   previous/next links);
+2. **lines**: every line (:class:`~feedkit.clean.dom.Unit`) whose whole text
+   is a known phrase is removed; a navigation label line ("Previous Article")
+   also takes the short title line after it, captured as a
+   :class:`~feedkit.model.NavLink`;
+3. **inline**: links and short inline elements inside longer paragraphs
+   whose whole text is an inline phrase ("Read more", "12 comments").
+
+Then empty wrappers are dropped.  Every removal is returned so the caller can
+record it (:mod:`feedkit.clean.explain`).  A block with long text is never
+removed by a text rule, and a structural match whose text is long and not
+mostly links is kept: the article itself is never eaten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from ..model import NavLink
+from .dom import (
+    Unit,
+    drop_empty,
+    element_text,
+    iter_units,
+    link_density,
+    parse_fragment,
+    remove_unit,
+    serialize_fragment,
+    tokens_of,
+)
+from .rules import DEFAULT_RULES, Rule, RuleSet, normalize_text
+
+__all__ = ["FieldResult", "Hit", "match_lines", "strip_boilerplate_html"]
+
+# A navigation title is a short line: at most this many characters / words.
+MAX_TITLE_CHARS = 220
+MAX_TITLE_WORDS = 32
+# Structural matches longer than a rule's max_chars are still removed when they
+# are mostly links (related-post lists) and not longer than this.
+MAX_LINK_LIST_CHARS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One removal: the rule's kind and name and the text removed."""
+
+    kind: str
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldResult:
+    """The outcome of cleaning one HTML field."""
+
+    html: str
+    changed: bool
+    hits: tuple[Hit, ...] = ()
+    navigation: tuple[NavLink, ...] = ()
+
+
+def split_label(
+    text: str, rules: RuleSet, *, loose: bool = False
+) -> tuple[str, str] | None:
+    """Split ``"Previous Article: Title"`` into ``("previous", "Title")``."""
+    regexes = rules.label_regexes
+    if regexes is None:
+        return None
+    flat = " ".join(text.split())
+    m = regexes[1 if loose else 0].match(flat)
+    if m is None:
+        return None
+    rel = "previous" if m.group("prev") else "next"
+    title = _clean_title(m.group("rest"))
+    if not title or len(title) > MAX_TITLE_CHARS:
+        return None
+    return rel, title
+
+
+def _clean_title(text: str) -> str:
+    return " ".join(text.split()).strip(" :|»«→←›‹-–—<>")
+
+
+def _looks_like_title(text: str, rules: RuleSet) -> bool:
+    flat = " ".join(text.split())
+    if not flat or len(flat) > MAX_TITLE_CHARS or len(flat.split()) > MAX_TITLE_WORDS:
+        return False
+    # A title does not hold several sentences.
+    return flat.count(". ") < 2
+
+
+def _rel_from_tokens(node: HtmlElement, stop: HtmlElement) -> str | None:
+    cur: HtmlElement | None = node
+    while cur is not None:
+        for tok in tokens_of(cur):
+            parts = set(re.split(r"[-_]", tok.casefold()))
+            if parts & {"prev", "previous", "older"}:
+                return "previous"
+            if parts & {"next", "newer"}:
+                return "next"
+        if cur is stop:
+            break
+        cur = cur.getparent()
+    return None
+
+
+def capture_navigation(block: HtmlElement, rules: RuleSet) -> list[NavLink]:
+    """Read previous/next links out of a navigation block (before it is removed)."""
+    found: list[NavLink] = []
+    pending: str | None = None
+    for node in block.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag == "a":
+            href = node.get("href") or None
+            text = " ".join(element_text(node).split())
+            rel: str | None = None
+            title: str | None = _clean_title(text) or None
+            matched = rules.match_text(text)
+            if matched is not None and matched.rel:
+                rel, title = matched.rel, None
+            else:
+                split = split_label(text, rules, loose=True)
+                if split is not None:
+                    rel, title = split
+            if rel is None:
+                rel = _rel_from_tokens(node, block) or pending
+            if rel is not None and (href or title):
+                found.append(NavLink(rel=rel, url=href, title=title))
+                pending = None
+            continue
+        own = node.text
+        if own and own.strip() and len(own) < 80:
+            matched = rules.match_text(own)
+            if matched is not None and matched.rel:
+                pending = matched.rel
+        tail = node.tail
+        if node is not block and tail and tail.strip() and len(tail) < 80:
+            matched = rules.match_text(tail)
+            if matched is not None and matched.rel:
+                pending = matched.rel
+    # a label pointing at the following link without title: merge "Previous" + url
+    merged: dict[str, NavLink] = {}
+    for nav in found:
+        old = merged.get(nav.rel)
+        if old is None:
+            merged[nav.rel] = nav
+        elif old.title is None or old.url is None:
+            merged[nav.rel] = NavLink(nav.rel, old.url or nav.url, old.title or nav.title)
+    return list(merged.values())
+
+
+def _structural_pass(
+    root: HtmlElement, rules: RuleSet, hits: list[Hit], navs: list[NavLink]
+) -> None:
+    stack: list[HtmlElement] = list(reversed(list(root)))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        rule = rules.match_structure(el.tag, tokens_of(el), el.get("role"))
+        if rule is not None:
+            text = element_text(el)
+            flat = " ".join(text.split())
+            if len(flat) <= rule.max_chars or (
+                len(flat) <= MAX_LINK_LIST_CHARS and link_density(el, len(flat)) >= 0.5
+            ):
+                if rule.kind == "navigation":
+                    navs.extend(capture_navigation(el, rules))
+                hits.append(Hit(rule.kind, rule.name, flat or f"<{el.tag}>"))
+                el.drop_tree()
+                continue
+        stack.extend(reversed(list(el)))
+
+
+def match_lines(
+    texts: list[str],
+    rules: RuleSet,
+    *,
+    title: str | None = None,
+    links: list[list[tuple[str, str]]] | None = None,
+) -> tuple[dict[int, Rule], list[NavLink]]:
+    """Match lines against the text rules.
+
+    Returns the indexes to remove (with the rule that matched) and the
+    navigation links captured.  ``links[i]`` are the ``(href, text)`` pairs
+    of line ``i`` (HTML); for plain text there are none and URLs stay unknown.
+    Shared by the HTML and the plain-text paths so both behave the same.
+    """
+    remove: dict[int, Rule] = {}
+    navs: list[NavLink] = []
+    n = len(texts)
+    for i, raw in enumerate(texts):
+        if i in remove:
+            continue
+        flat = " ".join(raw.split())
+        if not flat:
+            continue
+        rule = rules.match_text(flat, title=title) if len(flat) <= 600 else None
+        if rule is not None and len(flat) > rule.max_chars:
+            rule = None
+        if rule is not None:
+            remove[i] = rule
+            if rule.rel:
+                nav = _title_after(i, texts, rules, links, remove, rule, title)
+                if nav is not None:
+                    navs.append(nav)
+            continue
+        split = split_label(flat, rules) if len(flat) <= MAX_TITLE_CHARS + 40 else None
+        if split is not None:
+            rel, nav_title = split
+            url = _url_for(links[i] if links else [], nav_title)
+            remove[i] = _label_rule(rules, rel)
+            navs.append(NavLink(rel=rel, url=url, title=nav_title))
+    _ = n
+    return remove, navs
+
+
+def _label_rule(rules: RuleSet, rel: str) -> Rule:
+    for rule in rules:
+        if rule.rel == rel:
+            return rule
+    raise LookupError(rel)  # pragma: no cover - split_label only returns known rels
+
+
+def _url_for(links: list[tuple[str, str]], title: str | None) -> str | None:
+    if not links:
+        return None
+    if title:
+        want = normalize_text(title)
+        for href, text in links:
+            if normalize_text(text) == want or (want and want in normalize_text(text)):
+                return href
+    return links[-1][0] if len(links) == 1 else None
+
+
+def _title_after(
+    i: int,
+    texts: list[str],
+    rules: RuleSet,
+    links: list[list[tuple[str, str]]] | None,
+    remove: dict[int, Rule],
+    rule: Rule,
+    title: str | None,
+) -> NavLink | None:
+    """The title line after a navigation label (removed with it)."""
+    assert rule.rel is not None
+    j = i + 1
+    while j < len(texts) and not texts[j].strip():
+        j += 1
+    if j >= len(texts):
+        # a label alone whose own line has a link: "<a href>Previous Article</a>"
+        url = _url_for(links[i] if links else [], None)
+        return NavLink(rel=rule.rel, url=url) if url else None
+    nxt = " ".join(texts[j].split())
+    other = rules.match_text(nxt, title=title)
+    if other is not None:
+        url = _url_for(links[i] if links else [], None)
+        return NavLink(rel=rule.rel, url=url) if url else None
+    if not _looks_like_title(nxt, rules):
+        return None
+    remove[j] = rule
+    url = _url_for(links[j] if links else [], nxt) or _url_for(links[i] if links else [], None)
+    return NavLink(rel=rule.rel, url=url, title=_clean_title(nxt))
+
+
+def _inline_pass(root: HtmlElement, rules: RuleSet, title: str | None,
+                 hits: list[Hit], navs: list[NavLink]) -> None:
+    for el in list(root.iter("a", "span", "strong", "em", "b", "small", "i")):
+        if el.getparent() is None:
+            continue
+        text = " ".join(element_text(el).split())
+        if not text or len(text) > 200:
+            continue
+        rule = rules.match_text(text, title=title)
+        if rule is not None and rule.rel and el.tag == "a":
+            navs.append(NavLink(rel=rule.rel, url=el.get("href") or None))
+        elif rule is None and el.tag == "a":
+            split = split_label(text, rules)
+            if split is None:
+                continue
+            rel, nav_title = split
+            navs.append(NavLink(rel=rel, url=el.get("href") or None, title=nav_title))
+            rule = _label_rule(rules, rel)
+        elif rule is None or not rule.inline or len(text) > rule.max_chars:
+            continue
+        hits.append(Hit(rule.kind, rule.name, text))
+        el.drop_tree()
+
+
+def strip_boilerplate_html(
+    html: str, rules: RuleSet = DEFAULT_RULES, *, title: str | None = None
+) -> FieldResult:
+    """Remove boilerplate from one HTML fragment.
+
+    ``title`` is the item's own title (lets ``Continue reading {title}``
+    patterns match, and is never removed by itself).  Returns the new HTML
+    (unchanged text when nothing matched), the removals and the navigation
+    links captured from removed navigation blocks.
+    """
+    if not html or not html.strip():
+        return FieldResult(html, False)
+    root = parse_fragment(html)
+    hits: list[Hit] = []
+    navs: list[NavLink] = []
+    _structural_pass(root, rules, hits, navs)
+
+    units = iter_units(root)
+    texts = [u.text for u in units]
+    links = [u.links() for u in units]
+    remove, line_navs = match_lines(texts, rules, title=title, links=links)
+    navs.extend(line_navs)
+    for idx in sorted(remove):
+        rule = remove[idx]
+        hits.append(Hit(rule.kind, rule.name, " ".join(units[idx].text.split())))
+    for idx in sorted(remove, reverse=True):
+        unit: Unit = units[idx]
+        remove_unit(unit)
+    _inline_pass(root, rules, title, hits, navs)
+    if not hits:
+        return FieldResult(html, False)
+    drop_empty(root)
+    return FieldResult(serialize_fragment(root), True, tuple(hits), tuple(merge_navigation(navs)))
+
+
+def merge_navigation(*groups: list[NavLink] | tuple[NavLink, ...]) -> list[NavLink]:
+    """Merge navigation links by ``rel``: the first with a URL wins, titles fill gaps.
+
+    Pass the HTML-derived links first so they win over plain-text ones.
+    """
+    order: list[str] = []
+    best: dict[str, NavLink] = {}
+    for group in groups:
+        for nav in group:
+            old = best.get(nav.rel)
+            if old is None:
+                best[nav.rel] = nav
+                order.append(nav.rel)
+                continue
+            url = old.url or nav.url
+            title_ = old.title or nav.title
+            best[nav.rel] = NavLink(nav.rel, url, title_)
+    return [best[r] for r in order]

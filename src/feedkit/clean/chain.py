@@ -1,0 +1,194 @@
+"""The cleaner chain: small callables run in order over each item.
+
+Modelled on structlog's processor chain.  A *cleaner* is any callable
+``(item, ctx) -> item``: it returns the (possibly changed) item, or raises
+:class:`DropItem` to drop it.  :func:`run_chain` runs a chain over one item;
+:class:`CleanContext` carries what the cleaners share for one batch (the rule
+set, the learned boilerplate, the options) and collects every removal so that
+nothing is lost silently (see :mod:`feedkit.clean.explain`).
+
+The context is created per call; there is no module-level state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import CleanError
+from ..model import Item
+
+if TYPE_CHECKING:
+    from .rules import RuleSet
+    from .template import LearnedBoilerplate
+
+__all__ = [
+    "CleanContext",
+    "CleanReport",
+    "Cleaner",
+    "DropItem",
+    "DroppedItem",
+    "Removal",
+    "run_chain",
+]
+
+
+class DropItem(Exception):
+    """Raised by a cleaner to drop the item; ``reason`` says why.
+
+    It is a control-flow signal, not an error: :func:`feedkit.clean.clean_items`
+    catches it and reports the item in :attr:`CleanReport.dropped`.
+    """
+
+    def __init__(self, reason: str = "dropped by a cleaner") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One piece of content a cleaner removed, and why.
+
+    ``kind`` is the rule kind (``navigation``, ``call_to_action``,
+    ``share_social``, ``syndication_footer``, ``related_read_more``,
+    ``comment_count``, ``ads_trackers``) or ``learned`` for per-feed learned
+    boilerplate; ``rule`` names the rule (or the learned template key);
+    ``field`` is ``summary`` or ``content_html``; ``text`` is a snippet of
+    what was removed.  ``str(removal)`` is a one-line explanation, the form
+    ``feedkit aggregate --explain`` prints.
+    """
+
+    item_id: str
+    field: str
+    kind: str
+    rule: str
+    text: str
+    item_title: str | None = None
+
+    def __str__(self) -> str:
+        label = self.item_title or self.item_id
+        if len(label) > 60:
+            label = label[:57] + "..."
+        snippet = " ".join(self.text.split())
+        if len(snippet) > 100:
+            snippet = snippet[:97] + "..."
+        return f"[{self.kind}/{self.rule}] {label} ({self.field}): {snippet!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedItem:
+    """An item a cleaner dropped (:class:`DropItem`) and the reason given."""
+
+    item: Item
+    reason: str
+    cleaner: str = ""
+
+
+@dataclass(slots=True)
+class CleanContext:
+    """What the cleaners of one batch share.
+
+    ``rules`` is the boilerplate rule set, ``learned`` the per-feed learned
+    boilerplate to apply, ``options`` any extra keyword options given to
+    :func:`feedkit.clean.clean_items` (custom cleaners may read them), and
+    ``removals`` collects :class:`Removal` records; cleaners add to it with
+    :meth:`record`.
+    """
+
+    rules: RuleSet
+    learned: LearnedBoilerplate
+    options: Mapping[str, Any] = field(default_factory=dict)
+    removals: list[Removal] = field(default_factory=list)
+
+    def record(
+        self, item: Item, field_name: str, kind: str, rule: str, text: str
+    ) -> None:
+        """Record that ``text`` was removed from ``item.<field_name>`` by ``kind/rule``."""
+        snippet = " ".join(text.split())
+        if len(snippet) > 300:
+            snippet = snippet[:297] + "..."
+        self.removals.append(
+            Removal(item.id, field_name, kind, rule, snippet, item_title=item.title)
+        )
+
+
+class Cleaner(Protocol):
+    """A step of the chain: return the cleaned item or raise :class:`DropItem`."""
+
+    def __call__(self, item: Item, ctx: CleanContext, /) -> Item:
+        """Clean one item."""
+        ...
+
+
+CleanerFunc = Callable[[Item, CleanContext], Item]
+
+
+@dataclass(frozen=True, slots=True)
+class CleanReport:
+    """The full outcome of cleaning a batch.
+
+    ``items`` are the kept, cleaned items in input order; ``dropped`` the
+    items a cleaner dropped, with the reason; ``removals`` every removal made
+    (the explain data); ``errors`` the cleaner failures recovered from when
+    ``errors="keep"`` was asked (the item was kept as it was before that
+    cleaner); ``learned`` the per-feed boilerplate learned from this batch
+    merged with what was given, ready for the store
+    (``report.learned.to_dict()``).
+    """
+
+    items: tuple[Item, ...]
+    dropped: tuple[DroppedItem, ...]
+    removals: tuple[Removal, ...]
+    learned: LearnedBoilerplate
+    errors: tuple[CleanError, ...] = ()
+
+
+def cleaner_name(cleaner: object) -> str:
+    """A readable name for a cleaner (function name, or class name)."""
+    name = getattr(cleaner, "__qualname__", None) or getattr(cleaner, "__name__", None)
+    if name is None:
+        name = type(cleaner).__qualname__
+    return str(name)
+
+
+def run_chain(
+    item: Item,
+    cleaners: Sequence[Cleaner | CleanerFunc],
+    ctx: CleanContext,
+    *,
+    errors: str = "raise",
+    failures: list[CleanError] | None = None,
+) -> Item:
+    """Run ``cleaners`` over ``item`` in order and return the result.
+
+    :class:`DropItem` propagates to the caller.  Any other exception raised by
+    a cleaner is wrapped in :class:`~feedkit.errors.CleanError` (naming the
+    cleaner, the original as ``__cause__``); with ``errors="keep"`` it is
+    appended to ``failures`` instead and the chain goes on with the item as
+    it was before the failing cleaner.
+    """
+    for cleaner in cleaners:
+        try:
+            result = cleaner(item, ctx)
+        except DropItem:
+            raise
+        except Exception as exc:
+            name = cleaner_name(cleaner)
+            err = CleanError(f"cleaner {name} failed on item {item.id!r}: {exc}", cleaner=name)
+            err.__cause__ = exc
+            if errors == "keep" and failures is not None:
+                failures.append(err)
+                continue
+            raise err from exc
+        if not isinstance(result, Item):
+            name = cleaner_name(cleaner)
+            err = CleanError(
+                f"cleaner {name} returned {type(result).__name__}, not Item", cleaner=name
+            )
+            if errors == "keep" and failures is not None:
+                failures.append(err)
+                continue
+            raise err
+        item = result
+    return item

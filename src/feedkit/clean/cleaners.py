@@ -1,0 +1,157 @@
+"""The built-in cleaners (each one ``(item, ctx) -> item``).
+
+The default chain (:func:`default_cleaners`) is::
+
+    sanitize_fields  ->  strip_rules  ->  strip_learned
+
+* :func:`sanitize_fields` re-runs the allowlist sanitizer on ``summary`` and
+  ``content_html`` (idempotent for parser output; it protects against items
+  built by hand or changed by a plugin);
+* :func:`strip_rules` applies the rule set (HTML, or plain text when a field
+  has no markup) and captures previous/next navigation;
+* :func:`strip_learned` removes the per-feed learned boilerplate.
+
+:func:`drop_empty_items` is an opt-in cleaner that drops items left with no
+title and no text.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from dataclasses import replace
+
+from ..model import Item, NavLink
+from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
+from .chain import CleanContext, Cleaner, DropItem
+from .dom import iter_units, parse_fragment, remove_unit, serialize_fragment
+from .plaintext import clean_text, html_to_text
+from .sanitize import sanitize_html
+from .template import template_key
+
+__all__ = [
+    "default_cleaners",
+    "drop_empty_items",
+    "sanitize_fields",
+    "strip_learned",
+    "strip_rules",
+]
+
+FIELDS = ("summary", "content_html")
+
+
+def sanitize_fields(item: Item, ctx: CleanContext) -> Item:
+    """Sanitize ``summary`` and ``content_html`` (allowlist; URLs made absolute)."""
+    changes: dict[str, str | None] = {}
+    for name in FIELDS:
+        value = getattr(item, name)
+        if not value:
+            continue
+        if "<" not in value and "&" not in value and "\n" in value:
+            continue  # plain text with line structure: strip_rules handles it as text
+        clean = sanitize_html(value, base_url=item.link or None)
+        if clean != value:
+            changes[name] = clean or None
+    return replace(item, **changes) if changes else item  # type: ignore[arg-type]
+
+
+def _record(ctx: CleanContext, item: Item, name: str, hits: tuple[Hit, ...]) -> None:
+    for hit in hits:
+        ctx.record(item, name, hit.kind, hit.rule, hit.text)
+
+
+def strip_rules(item: Item, ctx: CleanContext) -> Item:
+    """Remove rule-matched boilerplate and capture navigation onto ``item.navigation``."""
+    changes: dict[str, str | None] = {}
+    with_url: list[NavLink] = []
+    title_only: list[NavLink] = []
+    for name in FIELDS:
+        value = getattr(item, name)
+        if not value or not value.strip():
+            continue
+        if "<" not in value and "\n" in value:
+            text = _html.unescape(value)
+            tres = clean_text(text, ctx.rules, title=item.title)
+            if tres.changed:
+                _record(ctx, item, name, tres.hits)
+                changes[name] = _html.escape(tres.text, quote=False) or None
+            navs = tres.navigation
+        else:
+            hres = strip_boilerplate_html(value, ctx.rules, title=item.title)
+            if hres.changed:
+                _record(ctx, item, name, hres.hits)
+                changes[name] = hres.html or None
+            navs = hres.navigation
+        for nav in navs:
+            (with_url if nav.url else title_only).append(nav)
+    if not changes and not with_url and not title_only:
+        return item
+    navigation = merge_navigation(item.navigation, with_url, title_only)
+    return replace(item, navigation=tuple(navigation), **changes)  # type: ignore[arg-type]
+
+
+def strip_learned(item: Item, ctx: CleanContext) -> Item:
+    """Remove blocks matching the feed's learned templates (never emptying the item)."""
+    templates = ctx.learned.for_feed(item.feed_url)
+    if not templates:
+        return item
+    changes: dict[str, str | None] = {}
+    planned: list[tuple[str, str, str]] = []
+    remaining_text = 0
+    for name in FIELDS:
+        value = getattr(item, name)
+        if not value or not value.strip():
+            continue
+        if "<" not in value:
+            lines = value.splitlines()
+            kept: list[str] = []
+            for line in lines:
+                key = template_key(line, title=item.title) if line.strip() else ""
+                if key in templates:
+                    planned.append((name, key, line))
+                else:
+                    kept.append(line)
+            remaining_text += len("".join(kept).strip())
+            if len(kept) != len(lines):
+                changes[name] = "\n".join(kept).strip() or None
+            continue
+        root = parse_fragment(value)
+        units = iter_units(root)
+        hit_units = []
+        for unit in units:
+            flat = " ".join(unit.text.split())
+            key = template_key(flat, title=item.title)
+            if key in templates:
+                hit_units.append(unit)
+                planned.append((name, key, flat))
+        for unit in reversed(hit_units):
+            remove_unit(unit)
+        if hit_units:
+            from .dom import drop_empty
+
+            drop_empty(root)
+            new_html = serialize_fragment(root)
+            changes[name] = new_html or None
+            remaining_text += len(html_to_text(new_html))
+        else:
+            remaining_text += len(html_to_text(value))
+    if not planned:
+        return item
+    if remaining_text == 0:
+        return item  # never eat the whole item
+    for name, key, text in planned:
+        ctx.record(item, name, "learned", f"feed-template:{key[:48]}", text)
+    return replace(item, **changes)  # type: ignore[arg-type]
+
+
+def drop_empty_items(item: Item, ctx: CleanContext) -> Item:
+    """Opt-in cleaner: drop an item left with no title and no text."""
+    if (item.title or "").strip():
+        return item
+    if html_to_text(item.summary) or html_to_text(item.content_html):
+        return item
+    raise DropItem("no title and no text left after cleaning")
+
+
+def default_cleaners() -> list[Cleaner]:
+    """A fresh list with the default chain, to extend with your own cleaners."""
+    return [sanitize_fields, strip_rules, strip_learned]

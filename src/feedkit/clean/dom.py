@@ -1,0 +1,263 @@
+"""DOM helpers shared by the rule engine and the learned-template pass.
+
+Content is parsed with ``lxml.html`` as a fragment under a synthetic ``<div>``
+root.  The unit of matching is a *line* (:class:`Unit`): a leaf block
+(``<p>``, ``<li>``, ``<h3>`` ... with no block inside), or a *run* of text and
+inline elements delimited by ``<br>`` or by block siblings (so the lines of a
+plain-text description converted to ``<p>line<br>line</p>`` are matched one by
+one, exactly like the lines of plain text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+__all__ = [
+    "BLOCK_TAGS",
+    "Unit",
+    "drop_empty",
+    "element_text",
+    "iter_units",
+    "link_density",
+    "parse_fragment",
+    "remove_unit",
+    "serialize_fragment",
+    "tokens_of",
+]
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "aside", "header", "footer", "nav", "main",
+        "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+        "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+        "caption", "figure", "figcaption", "hr", "address", "details", "summary", "center",
+        "hgroup",
+    }
+)
+# Elements that are content even without text.
+MEDIA_TAGS = frozenset(
+    {"img", "video", "audio", "source", "picture", "iframe", "hr", "br", "track", "td", "th"}
+)
+_TOKEN_SPLIT = re.compile(r"\s+")
+_FRAGMENT_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
+)
+
+
+def parse_fragment(html: str) -> HtmlElement:
+    """Parse an HTML fragment under a synthetic ``<div>`` root."""
+    root: HtmlElement = lxml.html.fragment_fromstring(
+        html, create_parent="div", parser=_FRAGMENT_PARSER
+    )
+    return root
+
+
+def serialize_fragment(root: HtmlElement) -> str:
+    """Serialize the children of a synthetic root (inverse of :func:`parse_fragment`)."""
+    out = str(lxml.html.tostring(root, encoding="unicode", method="html"))
+    # strip the synthetic <div> ... </div>
+    start = out.find(">") + 1
+    end = out.rfind("</div>")
+    return out[start:end].strip()
+
+
+def tokens_of(el: HtmlElement) -> list[str]:
+    """The class and id tokens of an element."""
+    toks: list[str] = []
+    cls = el.get("class")
+    if cls:
+        toks.extend(t for t in _TOKEN_SPLIT.split(cls) if t)
+    ident = el.get("id")
+    if ident:
+        toks.append(ident.strip())
+    return toks
+
+
+def element_text(el: HtmlElement) -> str:
+    """The text of an element (without its tail)."""
+    return str(el.text_content())
+
+
+def link_density(el: HtmlElement, text_len: int | None = None) -> float:
+    """Share of the element's text that sits inside links (0.0 when it has no text)."""
+    total = len(element_text(el).strip()) if text_len is None else text_len
+    if total == 0:
+        return 0.0
+    linked = sum(len(element_text(a).strip()) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+@dataclass(slots=True)
+class Unit:
+    """One line of content.
+
+    Either a whole leaf block (``element`` set), or a run inside ``parent``:
+    the text after ``lead`` (``parent.text`` when ``lead`` is ``None``), then
+    ``children`` (inline elements with their tails), ended by ``end`` (a
+    ``<br>``, a block sibling, or ``None`` at the end of the parent).
+    """
+
+    parent: HtmlElement
+    text: str
+    element: HtmlElement | None = None
+    lead: HtmlElement | None = None
+    children: list[HtmlElement] = field(default_factory=list)
+    end: HtmlElement | None = None
+    removed: bool = False
+
+    def nodes(self) -> list[HtmlElement]:
+        """The elements inside the unit (for link and structure lookups)."""
+        if self.element is not None:
+            return [self.element]
+        return list(self.children)
+
+    def links(self) -> list[tuple[str, str]]:
+        """``(href, text)`` of the links in the unit, in order."""
+        found: list[tuple[str, str]] = []
+        for node in self.nodes():
+            for a in node.iter("a"):
+                href = a.get("href")
+                if href:
+                    found.append((href, " ".join(element_text(a).split())))
+        return found
+
+
+def _block_containers(root: HtmlElement) -> set[HtmlElement]:
+    """Elements that have a block element somewhere below them."""
+    marked: set[HtmlElement] = set()
+    for el in root.iter():
+        if el is root or not isinstance(el.tag, str) or el.tag not in BLOCK_TAGS:
+            continue
+        for anc in el.iterancestors():
+            if anc in marked:
+                break
+            marked.add(anc)
+    return marked
+
+
+def iter_units(root: HtmlElement) -> list[Unit]:
+    """All lines of the fragment in document order (empty lines skipped)."""
+    containers = _block_containers(root)
+    units: list[Unit] = []
+    _walk(root, containers, units)
+    return units
+
+
+def _runs(parent: HtmlElement, containers: set[HtmlElement], units: list[Unit],
+          *, recurse: bool) -> None:
+    lead: HtmlElement | None = None
+    text_parts: list[str] = [parent.text or ""]
+    children: list[HtmlElement] = []
+
+    def flush(end: HtmlElement | None) -> None:
+        text = "".join(text_parts)
+        if text.strip() or any(c.tag in MEDIA_TAGS or next(c.iter("img"), None) is not None
+                               for c in children):
+            units.append(Unit(parent=parent, text=text, lead=lead, children=list(children),
+                              end=end))
+
+    for child in parent:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        delimiter = tag == "br" or tag in BLOCK_TAGS or child in containers
+        if delimiter:
+            flush(child)
+            if recurse and tag != "br":
+                _walk(child, containers, units)
+            lead = child
+            text_parts = [child.tail or ""]
+            children = []
+        else:
+            children.append(child)
+            text_parts.append(element_text(child))
+            text_parts.append(child.tail or "")
+    flush(None)
+
+
+def _walk(el: HtmlElement, containers: set[HtmlElement], units: list[Unit]) -> None:
+    if el in containers:
+        _runs(el, containers, units, recurse=True)
+        return
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in BLOCK_TAGS:
+        if any(c.tag == "br" for c in el):
+            _runs(el, containers, units, recurse=False)
+        else:
+            text = element_text(el)
+            if text.strip() or next(el.iter("img"), None) is not None:
+                units.append(Unit(parent=el, text=text, element=el))
+
+
+def remove_unit(unit: Unit) -> None:
+    """Remove a unit from the tree (call in reverse document order for several)."""
+    unit.removed = True
+    if unit.element is not None:
+        if unit.element.getparent() is not None:
+            unit.element.drop_tree()
+        return
+    parent = unit.parent
+    if unit.lead is None:
+        parent.text = None
+    else:
+        unit.lead.tail = None
+    for child in unit.children:
+        if child.getparent() is parent:
+            parent.remove(child)
+    lead_is_br = unit.lead is not None and unit.lead.tag == "br"
+    if lead_is_br and unit.lead is not None and unit.lead.getparent() is parent:
+        parent.remove(unit.lead)
+    elif (
+        unit.end is not None and unit.end.tag == "br" and unit.end.getparent() is parent
+    ):
+        unit.end.drop_tree()
+
+
+def has_content(el: HtmlElement) -> bool:
+    """True when the element has text or media somewhere inside."""
+    if element_text(el).strip():
+        return True
+    return any(isinstance(d.tag, str) and d.tag in MEDIA_TAGS and d.tag != "br"
+               for d in el.iter())
+
+
+_KEEP_EMPTY = frozenset({"br", "hr", "img", "video", "audio", "source", "track", "iframe",
+                         "td", "th", "tr", "picture"})
+
+
+def drop_empty(root: HtmlElement) -> int:
+    """Remove elements left without text or media (bottom-up); return how many."""
+    dropped = 0
+    for el in reversed(list(root.iterdescendants())):
+        if not isinstance(el.tag, str) or el.tag in _KEEP_EMPTY:
+            continue
+        if el.getparent() is None:
+            continue
+        has_text = bool(el.text and el.text.strip())
+        if has_text or len(el):
+            # only children and no text: empty when every child is a bare <br>
+            if not has_text and all(
+                c.tag == "br" and not (c.tail and c.tail.strip()) for c in el
+            ):
+                el.drop_tree()
+                dropped += 1
+            continue
+        el.drop_tree()
+        dropped += 1
+    return dropped
+
+
+def iter_elements(root: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements below ``root`` (comments and processing instructions skipped)."""
+    for el in root.iterdescendants():
+        if isinstance(el.tag, str):
+            yield el
+
+
+def is_parse_error(exc: BaseException) -> bool:
+    """True when ``exc`` is an lxml parse failure (empty or unparseable document)."""
+    return isinstance(exc, (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError))

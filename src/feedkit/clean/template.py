@@ -1,0 +1,210 @@
+"""Per-feed learned boilerplate: blocks that recur across a feed's items.
+
+No rule knows every site's footer.  But a footer repeats: across a batch of
+items from one feed, the same block (after normalizing digits, URLs and the
+item's own title out of it) shows up in most items, while the article text
+does not.  :meth:`LearnedBoilerplate.learn` finds those blocks; the
+``learned`` cleaner (:func:`feedkit.clean.cleaners.strip_learned`) removes
+them.
+
+Template keys: the block's normalized text with the item's title replaced by
+``{title}``, URLs by ``{url}`` and digit runs by ``0``.  So "The post *X*
+appeared first on Y" with *X* the item title gives one key for every item,
+and "Posted on 2026-11-23 | 3 comments" gives one key for every date.
+
+Safeguards:
+
+* a key is learned only when at least ``min_items`` items (default 3) and at
+  least ``min_share`` (default 50 %) of the feed's items in the batch carry it;
+* a block that is only the item's title, or longer than ``max_chars``, or whose
+  fixed (non-placeholder) text is too short to be distinctive, is never learned;
+* when applying, a removal that would leave the item with no text is skipped,
+  and a block that carries more than the template (unique content) never
+  matches, since keys are compared whole.
+
+Learned data is plain data: :meth:`LearnedBoilerplate.to_dict` /
+:meth:`LearnedBoilerplate.from_dict` round-trip through JSON so a store can
+persist it and apply it to later batches (``clean_items(items, learned=...)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import CleanError
+from ..model import Item
+from .dom import iter_units, parse_fragment
+from .rules import normalize_text
+
+__all__ = ["LearnedBoilerplate", "Template", "item_blocks", "template_key"]
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+_PLACEHOLDER = re.compile(r"\{title\}|\{url\}|0")
+FORMAT_VERSION = 1
+
+
+def template_key(text: str, *, title: str | None = None) -> str:
+    """The template key of a block: normalized, with title/URLs/digits generalized."""
+    norm = normalize_text(text)
+    if title:
+        nt = normalize_text(title)
+        if len(nt) >= 8 and nt in norm:
+            norm = norm.replace(nt, "{title}")
+    norm = _URL.sub("{url}", norm)
+    return _DIGITS.sub("0", norm)
+
+
+def _distinctive(key: str) -> bool:
+    fixed = _PLACEHOLDER.sub("", key)
+    letters = sum(ch.isalpha() for ch in fixed)
+    return letters >= 6
+
+
+def item_blocks(item: Item) -> list[tuple[str, str]]:
+    """``(field, text)`` of every line of the item's HTML fields, in order."""
+    out: list[tuple[str, str]] = []
+    for name in ("summary", "content_html"):
+        html = getattr(item, name)
+        if not html or not html.strip():
+            continue
+        if "<" not in html:
+            out.extend((name, line) for line in html.splitlines() if line.strip())
+            continue
+        out.extend((name, unit.text) for unit in iter_units(parse_fragment(html)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One learned block: its key, how many items carried it out of how many, an example."""
+
+    key: str
+    support: int
+    total: int
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class LearnedBoilerplate:
+    """Learned boilerplate templates per feed URL (immutable, plain data).
+
+    ``feeds`` maps a feed URL to ``{key: Template}``.  Build one with
+    :meth:`learn`, combine with :meth:`merge`, persist with :meth:`to_dict` /
+    :meth:`from_dict`.
+    """
+
+    feeds: Mapping[str, Mapping[str, Template]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self.feeds.values())
+
+    def __bool__(self) -> bool:
+        return any(self.feeds.values())
+
+    def for_feed(self, feed_url: str) -> Mapping[str, Template]:
+        """The templates learned for one feed (empty mapping when none)."""
+        return self.feeds.get(feed_url, {})
+
+    @classmethod
+    def learn(
+        cls,
+        items: Iterable[Item],
+        *,
+        min_items: int = 3,
+        min_share: float = 0.5,
+        max_chars: int = 400,
+    ) -> LearnedBoilerplate:
+        """Learn the blocks recurring across items of each feed in ``items``."""
+        by_feed: dict[str, list[Item]] = defaultdict(list)
+        for item in items:
+            by_feed[item.feed_url].append(item)
+        feeds: dict[str, dict[str, Template]] = {}
+        for feed_url, feed_items in by_feed.items():
+            n = len(feed_items)
+            if n < max(min_items, 2):
+                continue
+            counts: Counter[str] = Counter()
+            examples: dict[str, str] = {}
+            for item in feed_items:
+                seen: set[str] = set()
+                for _field, text in item_blocks(item):
+                    flat = " ".join(text.split())
+                    if not flat or len(flat) > max_chars:
+                        continue
+                    key = template_key(flat, title=item.title)
+                    if key in seen or key == "{title}" or not _distinctive(key):
+                        continue
+                    seen.add(key)
+                    examples.setdefault(key, flat)
+                counts.update(seen)
+            learned = {
+                key: Template(key, c, n, examples[key])
+                for key, c in counts.items()
+                if c >= min_items and c / n >= min_share
+            }
+            if learned:
+                feeds[feed_url] = learned
+        return cls(feeds)
+
+    def merge(self, other: LearnedBoilerplate | None) -> LearnedBoilerplate:
+        """Union of two learned sets (per key, the larger support wins)."""
+        if other is None or not other:
+            return self
+        if not self:
+            return other
+        feeds: dict[str, dict[str, Template]] = {u: dict(t) for u, t in self.feeds.items()}
+        for url, templates in other.feeds.items():
+            mine = feeds.setdefault(url, {})
+            for key, tpl in templates.items():
+                old = mine.get(key)
+                if old is None or tpl.support > old.support:
+                    mine[key] = tpl
+        return LearnedBoilerplate(feeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data: ``{"version": 1, "feeds": {url: [template dicts]}}``."""
+        return {
+            "version": FORMAT_VERSION,
+            "feeds": {
+                url: [
+                    {"key": t.key, "support": t.support, "total": t.total, "example": t.example}
+                    for t in sorted(templates.values(), key=lambda t: t.key)
+                ]
+                for url, templates in sorted(self.feeds.items())
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LearnedBoilerplate:
+        """Rebuild from :meth:`to_dict` output; raises :class:`CleanError` on bad data."""
+        try:
+            version = data.get("version", FORMAT_VERSION)
+            if version != FORMAT_VERSION:
+                raise CleanError(f"learned boilerplate format {version!r} is not supported")
+            feeds: dict[str, dict[str, Template]] = {}
+            raw_feeds = data.get("feeds", {})
+            if not isinstance(raw_feeds, Mapping):
+                raise CleanError("learned boilerplate: 'feeds' must be a mapping")
+            for url, rows in raw_feeds.items():
+                if not isinstance(rows, Sequence) or isinstance(rows, (str, bytes)):
+                    raise CleanError(f"learned boilerplate: templates of {url!r} must be a list")
+                templates: dict[str, Template] = {}
+                for row in rows:
+                    key = row["key"]
+                    if not isinstance(key, str) or not key:
+                        raise CleanError("learned boilerplate: template key must be a string")
+                    templates[key] = Template(
+                        key, int(row.get("support", 0)), int(row.get("total", 0)),
+                        str(row.get("example", "")),
+                    )
+                feeds[str(url)] = templates
+        except CleanError:
+            raise
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise CleanError(f"learned boilerplate data is malformed: {exc}") from exc
+        return cls(feeds)
