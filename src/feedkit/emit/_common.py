@@ -400,7 +400,7 @@ def prepare_entries(
                     continue
                 if len(out) >= MAX_LINKS_PER_ENTRY:
                     break
-                seen.add(("related", f"#{t}"))
+                seen.add(("same_story", f"#{t}"))
                 out.append(
                     EmitLink("related", "same_story", items[reps[t]].id, t, href_of(t),
                              items[reps[t]].title, None, clean_text(story.reason))
@@ -414,11 +414,11 @@ def prepare_entries(
             if target_entry is not None:
                 if target_entry == e:
                     continue  # a duplicate merged into this very entry
-                key = (rel_name, f"#{target_entry}")
+                key = (kind, f"#{target_entry}")
                 href, title = href_of(target_entry), items[reps[target_entry]].title
             else:
                 href, title = safe_http_url(rel.target), None
-                key = (rel_name, href or rel.target)
+                key = (kind, rel.target)
             if key in seen:
                 continue
             seen.add(key)

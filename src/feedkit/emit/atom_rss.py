@@ -27,6 +27,7 @@ from ..errors import EmitError
 from ._common import (
     FEEDKIT_NS,
     EmitEntry,
+    EmitLink,
     FeedMeta,
     clean_text,
     emitted_id,
@@ -92,6 +93,17 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
     if text:
         el.text = clean_text(text)
     return el
+
+
+def _distinct_links(entry: EmitEntry) -> list[EmitLink]:
+    """The entry's links that have a URL, one per (rel, href)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for ln in entry.links:
+        if ln.href and (ln.rel, ln.href) not in seen:
+            seen.add((ln.rel, ln.href))
+            out.append(ln)
+    return out
 
 
 def _fk_elements(parent: Any, entry: EmitEntry, entries: Sequence[EmitEntry]) -> None:
@@ -209,9 +221,8 @@ def _atom_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
             if via and via not in via_seen:
                 via_seen.add(via)
                 _sub(el, "link", rel="via", href=via)
-        for ln in entry.links:
-            if ln.href:
-                _sub(el, "link", rel=ln.rel, href=ln.href, title=clean_text(ln.title))
+        for ln in _distinct_links(entry):
+            _sub(el, "link", rel=ln.rel, href=ln.href or "", title=clean_text(ln.title))
         source = _sub(el, "source")
         _sub(source, "id", emitted_id(clean_text(item.feed_url) or "about:feed"))
         if clean_text(item.feed_title).strip():
@@ -283,9 +294,8 @@ def _rss_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
             src = _sub(el, "source", clean_text(item.feed_title).strip() or feed_href,
                        url=feed_href)
             src.tail = None
-        for ln in entry.links:
-            if ln.href:
-                _sub(el, f"{{{ATOM_NS}}}link", rel=ln.rel, href=ln.href)
+        for ln in _distinct_links(entry):
+            _sub(el, f"{{{ATOM_NS}}}link", rel=ln.rel, href=ln.href or "")
         _fk_elements(el, entry, entries)
 
     return hook

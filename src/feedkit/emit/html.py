@@ -72,9 +72,12 @@ def _article(entry: EmitEntry, index: int, entries: Sequence[EmitEntry]) -> str:
         ]
         parts.append(f'<p class="sources">Also published by: {", ".join(also)}</p>')
     nav: list[str] = []
+    shown: set[tuple[str, str]] = set()
     for ln in entry.links:
-        if ln.kind == "same_story":
+        key = (ln.rel, f"#{ln.target_entry}" if ln.target_entry is not None else ln.target)
+        if ln.kind in ("same_story", "duplicate") or key in shown:
             continue
+        shown.add(key)
         label = ln.title
         if label is None and ln.target_entry is not None:
             label = fallback_title(entries[ln.target_entry].item)

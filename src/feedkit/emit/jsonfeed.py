@@ -10,6 +10,7 @@ it in an HTML ``<script>`` block; the decoded values are unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = ["JSONFEED_VERSION", "emit_json"]
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
             "\u2029": "\\u2029"}
 
@@ -56,16 +58,8 @@ def _source(item: Item) -> dict[str, Any]:
 
 
 def _raw_id(value: str) -> str:
-    """The item id as is, except lone surrogates (not encodable) → U+FFFD."""
-    return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
-
-
-def _has_surrogate(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    """The item id as is, except lone surrogates (not encodable in UTF-8) → U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def _relation(ln: EmitLink, entries: Sequence[EmitEntry]) -> dict[str, Any]:
