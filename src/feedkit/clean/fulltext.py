@@ -437,7 +437,7 @@ _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
     r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
     r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden", r"\w*captions?",
-    r"credits?",
+    r"credits?", r"condition[-_]invisible",
 ))), re.I)
 # ... unless one of these says "this is the article" (compound class names)
 _POSITIVE = re.compile(
@@ -607,9 +607,13 @@ def _drop_boilerplate(
 
 
 import os
-_K_OTHER = float(os.environ.get("KO", "0.3"))
-_K_LINK = float(os.environ.get("KL", "0.6"))
+_K_OTHER = float(os.environ.get("KO", "0.15"))
+_K_LINK = float(os.environ.get("KL", "0.8"))
 _BOOST = float(os.environ.get("KB", "1.1"))
+_DESCEND = float(os.environ.get("KD", "0.8"))
+
+
+_ZERO = [0.0] * 6
 
 
 def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
@@ -629,7 +633,26 @@ def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
                 score *= _BOOST
         if score >= best_score:
             best, best_score = el, score
-    return best
+    # Descend while one child holds nearly all of the prose: the rest is furniture
+    # (teaser cards, author boxes) that happened to be written in sentences.
+    # Unless a sibling with the same tag and class also holds prose: an article body
+    # split in parts (around ads or images) stays whole.
+    while True:
+        prose = stats[best][2]
+        for child in best:
+            st = stats.get(child)
+            if st is not None and st[2] >= _DESCEND * prose:
+                key = (child.tag, child.get("class"))
+                if not any(
+                    sib is not child and (sib.tag, sib.get("class")) == key
+                    and stats.get(sib, _ZERO)[2] >= 0.02 * prose
+                    for sib in best
+                ):
+                    best = child
+                    break
+                return best
+        else:
+            return best
 
 
 def _norm_words(text: str) -> str:
