@@ -177,7 +177,8 @@ def _structural_pass(
             ):
                 if rule.kind == "navigation":
                     navs.extend(capture_navigation(el, rules))
-                hits.append(Hit(rule.kind, rule.name, flat or f"<{el.tag}>"))
+                snippet = " ".join(" ".join(el.itertext()).split())
+                hits.append(Hit(rule.kind, rule.name, snippet or f"<{el.tag}>"))
                 el.drop_tree()
                 continue
         stack.extend(reversed(list(el)))
