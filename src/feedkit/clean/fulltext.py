@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import urljoin
 
@@ -437,7 +438,7 @@ _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
     r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
     r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden", r"\w*captions?",
-    r"credits?", r"condition[-_]invisible",
+    r"credits?", r"condition[-_]invisible", r"dates?", r"timestamp", r"dateline",
 ))), re.I)
 # ... unless one of these says "this is the article" (compound class names)
 _POSITIVE = re.compile(
@@ -606,11 +607,12 @@ def _drop_boilerplate(
         el.drop_tree()
 
 
-import os
-_K_OTHER = float(os.environ.get("KO", "0.15"))
-_K_LINK = float(os.environ.get("KL", "0.8"))
-_BOOST = float(os.environ.get("KB", "1.1"))
-_DESCEND = float(os.environ.get("KD", "0.8"))
+# Container score = prose - _K_OTHER * other text - _K_LINK * link text; marked
+# article containers get * _BOOST; descend into a child holding _DESCEND of the prose.
+_K_OTHER = 0.15
+_K_LINK = 0.8
+_BOOST = 1.1
+_DESCEND = 0.8
 
 
 _ZERO = [0.0] * 6
@@ -664,6 +666,7 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
     title_words = _norm_words(title) if title else ""
     doomed: list[Any] = []
     skip: set[Any] = set()
+    seen_prose = False
     for el in container.iter():
         if el is container or not isinstance(el.tag, str):
             continue
@@ -685,16 +688,35 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
                 len(words) > 15 and (words in title_words or title_words in words)))
         elif total > 0 and link / total > 0.5 and prose < 0.3 * total and tag != "a":
             remove = True
-        elif total < 80 and tag not in _HEADINGS:
-            text = el.text_content()
-            if len(text) < 200 and _BOILERPLATE_LINE.match(" ".join(text.split())):
+        elif total < 250 and tag not in _HEADINGS:
+            text = " ".join(el.text_content().split())
+            if len(text) < 100 and (
+                _BOILERPLATE_LINE.match(text) or (not seen_prose and _BYLINE.match(text))
+            ):
                 remove = True
+            elif link > 0 and _BOILERPLATE_PREFIX.match(text):
+                remove = True
+        if not remove and prose > 0 and tag in _PROSE_TAGS:
+            seen_prose = True
         if remove:
             doomed.append(el)
             skip.add(el)
     for el in doomed:
         el.drop_tree()
 
+
+# A short block opening with one of these is a cross-link or a byline, not text.
+_BOILERPLATE_PREFIX = re.compile(
+    r"^\W*(?:(?:read|see|watch|listen)(?: more| also| next)?|related(?: articles?| stories)?"
+    r"|also read|more on this|recommended|lire aussi|à lire aussi|mehr zum thema|lesen sie auch"
+    r"|leia (?:também|mais)|lea también|читайте также)\s*[:|>»]",
+    re.I,
+)
+_BYLINE = re.compile(
+    r"^(?:(?:by|von|par|por|de|автор)\s+\S.{0,80}|(?:published|updated|posted)\b.{0,60}"
+    r"|\d{1,2}:\d{2}\s*(?:am|pm)?.{0,40}|\w+ \d{1,2}, \d{4}.{0,40}|\d{1,2} \w+ \d{4}.{0,40})$",
+    re.I,
+)
 
 _BLOCK_BREAK = "\x00"
 
@@ -739,6 +761,19 @@ def _render_text(container: Any) -> str:
     return "\n\n".join(blocks)
 
 
+def _text_from_body(body: str) -> tuple[str, str]:
+    """Plain text and HTML paragraphs from a JSON-LD ``articleBody``."""
+    if "<" in body and ">" in body:
+        fragment = lxml_html.fragment_fromstring(body, create_parent="div", parser=_PARSER)
+        text = _render_text(fragment)
+    else:
+        text = body
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", text)]
+    paragraphs = [p for p in paragraphs if p]
+    markup = "".join(f"<p>{html_escape(p)}</p>" for p in paragraphs)
+    return "\n\n".join(paragraphs), markup
+
+
 def extract_article(html: str | bytes, url: str | None = None) -> Article:
     """Extract the main content and metadata of an article page.
 
@@ -765,9 +800,14 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     container = _choose(body, stats)
     _prune(container, stats, meta.title)
     text = _render_text(container)
-    total = stats.get(container, [0.0, 0.0])
+    total = stats.get(container, _ZERO)
     link_density = total[1] / total[0] if total[0] > 0 else 0.0
-    if text:
+    if meta.body and len(meta.body) > max(500, 2 * len(text)):
+        # The markup holds little (rendered by script, or the page is a stub):
+        # the JSON-LD articleBody the publisher supplied is the better text.
+        text, markup = _text_from_body(meta.body)
+        link_density = 0.0
+    elif text:
         container.tail = None
         markup = sanitize_html(lxml_html.tostring(container, encoding="unicode"), base_url=url)
     else:
