@@ -41,7 +41,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -137,7 +136,7 @@ def decode_html(data: bytes | str) -> str:
 
 # ---------------------------------------------------------------------- parsing
 
-_PARSER = lxml_html.HTMLParser(
+_PARSER = lxml_html.HTMLParser(  # type: ignore[call-arg]  # stubs lack default_doctype
     remove_comments=True, remove_pis=True, no_network=True, recover=True,
     default_doctype=False, collect_ids=False,
 )
@@ -211,9 +210,9 @@ def _ld_article(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
     best: dict[str, Any] | None = None
     for obj in objects:
         types = _ld_types(obj)
-        if any("article" in t.lower() or "posting" in t.lower() for t in types):
-            if best is None or ("articleBody" in obj and "articleBody" not in best):
-                best = obj
+        is_article = any("article" in t.lower() or "posting" in t.lower() for t in types)
+        if is_article and (best is None or ("articleBody" in obj and "articleBody" not in best)):
+            best = obj
     if best is None:
         for obj in objects:
             if any(_ARTICLE_TYPES.search(t) for t in _ld_types(obj)) and (
@@ -425,7 +424,7 @@ _BOILERPLATE_ROLES = frozenset({
     "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
     "dialog", "alertdialog", "toolbar", "tablist", "alert",
 })
-_TOKEN = r"(?:^|[^a-z0-9])(?:{})(?:$|[^a-z0-9])"
+_TOKEN = r"(?:^|[^a-z0-9])(?:{})(?:$|[^a-z0-9])"  # noqa: S105 -- a regex, not a secret
 # class/id tokens of page furniture (whole tokens, split on anything non-alphanumeric)
 _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"nav(?:s|bar|igation|links?|menu)?", r"\w*menus?", r"breadcrumbs?", r"crumbs",
@@ -478,8 +477,8 @@ def _strip(body: Any) -> None:
 
 
 def _attr_text(el: Any) -> str:
-    cls = el.get("class")
-    ident = el.get("id")
+    cls: str | None = el.get("class")
+    ident: str | None = el.get("id")
     if ident and ident.count("-") + ident.count("_") >= 3:
         ident = None  # a slug made from a heading ("what-is-x-and-why"), not a role
     if cls and ident:
@@ -488,7 +487,7 @@ def _attr_text(el: Any) -> str:
 
 
 def _is_hidden(el: Any) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "span":
+    if el.get("hidden") is not None or (el.get("aria-hidden") == "true" and el.tag != "span"):
         return True
     style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
@@ -690,12 +689,11 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
             remove = True
         elif total < 250 and tag not in _HEADINGS:
             text = " ".join(el.text_content().split())
-            if len(text) < 100 and (
-                _BOILERPLATE_LINE.match(text) or (not seen_prose and _BYLINE.match(text))
-            ):
-                remove = True
-            elif link > 0 and _BOILERPLATE_PREFIX.match(text):
-                remove = True
+            remove = bool(
+                (len(text) < 100 and _BOILERPLATE_LINE.match(text))
+                or (len(text) < 100 and not seen_prose and _BYLINE.match(text))
+                or (link > 0 and _BOILERPLATE_PREFIX.match(text))
+            )
         if not remove and prose > 0 and tag in _PROSE_TAGS:
             seen_prose = True
         if remove:
@@ -821,3 +819,109 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         image=meta.image,
         link_density=round(min(max(link_density, 0.0), 1.0), 3),
     )
+
+
+# ------------------------------------------------------------- teaser upgrade
+
+_NOT_AN_ARTICLE = re.compile(
+    r"\b(?:404|403|410|page not found|not found|no longer available|does not exist"
+    r"|cannot be found|could not be found|access denied|forbidden|error \d{3}"
+    r"|something went wrong|enable javascript|javascript is (?:disabled|required)"
+    r"|are you a robot|verify you are (?:a )?human|captcha|unusual traffic"
+    r"|subscribe to (?:continue|read|unlock)|to continue reading|continue reading with"
+    r"|(?:sign|log) ?in to (?:continue|read)|already a subscriber|subscribers only"
+    r"|for (?:subscribers|members) only|members only|premium content"
+    r"|you have reached your (?:free )?(?:article )?limit|create a free account to"
+    r"|seite nicht gefunden|page introuvable|página no encontrada|página não encontrada"
+    r"|страница не найдена)\b",
+    re.I,
+)
+_TEASER_TAIL = re.compile(
+    r"(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…|(?:continue|keep) reading.*|read more.*"
+    r"|the post .{0,200} appeared first on .*)\s*$",
+    re.I | re.S,
+)
+
+
+def _plain(html: str) -> str:
+    if not html or not html.strip():
+        return ""
+    if "<" not in html:
+        return " ".join(html.split())
+    try:
+        fragment = lxml_html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return " ".join(re.sub(r"<[^>]*>", " ", html).split())
+    return _render_text(fragment)
+
+
+def _shingles(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def upgrade_item(
+    item: Item,
+    page_html: str | bytes,
+    *,
+    min_ratio: float = 1.2,
+    min_chars: int = 300,
+    max_link_density: float = 0.5,
+    teaser_words: int = 25,
+    min_teaser_overlap: float = 0.6,
+    url: str | None = None,
+) -> tuple[Item, str]:
+    """Replace a teaser item's content with the full article, if it is better.
+
+    ``page_html`` is the article page (fetched by the caller; this function
+    does no I/O); ``url`` its address (default: ``item.link``).  The feed's
+    own content (``content_html``, else ``summary``) is kept when the
+    extraction
+
+    * is empty or shorter than ``min_chars`` characters,
+    * is not at least ``min_ratio`` times as long as the feed's text,
+    * does not contain the teaser: at least ``min_teaser_overlap`` of the
+      word 3-grams of the teaser's first ``teaser_words`` words (case,
+      punctuation and whitespace ignored; a trailing "…"/"Read more" dropped)
+      must occur in the article,
+    * looks like an error, robot-check, paywall or navigation page (short
+      text naming "404", "page not found", "access denied", "subscribe to
+      continue"..., or link density above ``max_link_density``).
+
+    Returns ``(item, reason)``; ``reason`` starts with ``"upgraded"`` or
+    ``"kept"`` and says why.  An upgraded item has ``content_html`` set to
+    :attr:`Article.html` and keeps its own title, link and other fields (its
+    ``summary`` becomes the old content when it had none).
+    """
+    feed_html = item.content_html or item.summary or ""
+    feed_text = _plain(feed_html)
+    article = extract_article(page_html, url or item.link)
+    text = article.text
+    if not text:
+        return item, "kept: nothing extracted from the page"
+    if article.link_density > max_link_density:
+        return item, f"kept: navigation page (link density {article.link_density:.2f})"
+    if len(text) < 3000:
+        hit = _NOT_AN_ARTICLE.search(text)
+        if hit:
+            return item, f"kept: looks like an error or paywall page ({hit.group(0)!r})"
+    if len(text) < min_chars:
+        return item, f"kept: extraction too short ({len(text)} < {min_chars} chars)"
+    if len(text) < min_ratio * len(feed_text):
+        return item, (
+            f"kept: extraction not longer than the feed content "
+            f"({len(text)} < {min_ratio:g} x {len(feed_text)} chars)"
+        )
+    teaser = _TEASER_TAIL.sub("", feed_text)
+    words = re.findall(r"\w+", teaser.lower())[:teaser_words]
+    if len(words) >= 4:
+        wanted = _shingles(words)
+        present = _shingles(re.findall(r"\w+", text.lower()))
+        overlap = len(wanted & present) / len(wanted)
+        if overlap < min_teaser_overlap:
+            return item, f"kept: teaser not found in the extraction (overlap {overlap:.2f})"
+    upgraded = replace(
+        item, content_html=article.html, summary=item.summary or item.content_html
+    )
+    return upgraded, f"upgraded: {len(text)} chars extracted vs {len(feed_text)} in the feed"
