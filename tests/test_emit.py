@@ -169,7 +169,9 @@ def test_json_feed_structure_and_round_trip() -> None:
             assert datetime.fromisoformat(ji["date_modified"]) == it.updated
         if it.content_html:
             assert ji["content_html"] == sanitize_html(it.content_html, keep_structure=False)
-        assert ji["_feedkit"]["feed_url"] == it.feed_url
+        assert original_id(ji["_feedkit"]["feed_id"]) == it.feed_url
+        assert ji["_feedkit"].get("feed_url") == (None if it.feed_url == "about:feed"
+                                                  else it.feed_url)
     first = doc["items"][0]
     assert first["summary"] == "The harbour reopened on Wednesday."  # plain text per spec
     assert first["authors"] == [{"name": "Ines Duarte", "url": "https://wire.example/staff/ines"}]
@@ -391,7 +393,8 @@ def test_bare_items_json_and_html() -> None:
     bare = [Item(id="fk1:a", feed_url="https://a.example/f")]
     doc = json.loads(emit_feed(bare, format="json", updated=UPDATED))
     assert doc["items"] == [{"id": "fk1:a", "content_text": "",
-                             "_feedkit": {"feed_url": "https://a.example/f", "sources": []}}]
+                             "_feedkit": {"feed_id": "https://a.example/f",
+                                          "feed_url": "https://a.example/f", "sources": []}}]
     page = lxml_html.document_fromstring(emit_feed(bare, format="html", updated=UPDATED))
     assert page.xpath("//article/h3")[0].text_content() == "Untitled"
 
@@ -479,6 +482,9 @@ def test_non_items_raise_emit_error() -> None:
         ("a b", "urn:feedkit:id:a%20b"),
         ("12345", "urn:feedkit:id:12345"),
         ("fk1:", "urn:feedkit:id:fk1%3A"),
+        ("javascript:alert(1)", "urn:feedkit:id:javascript%3Aalert%281%29"),
+        ("data:text/html,x", "urn:feedkit:id:data%3Atext%2Fhtml%2Cx"),
+        ("about:feed", "urn:feedkit:id:about%3Afeed"),
         ("http://a.example/<x>", "urn:feedkit:id:http%3A%2F%2Fa.example%2F%3Cx%3E"),
         ("100%", "urn:feedkit:id:100%25"),
         ("urn:feedkit:id:x", "urn:feedkit:id:urn%3Afeedkit%3Aid%3Ax"),
@@ -489,6 +495,27 @@ def test_non_items_raise_emit_error() -> None:
 def test_emitted_id_rule_and_inverse(item_id: str, expected: str) -> None:
     assert emitted_id(item_id) == expected
     assert original_id(emitted_id(item_id)) == item_id
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Tom & Jerry <3", "Tom & Jerry <3"),
+        ("  Harbour\n reopens ", "Harbour reopens"),
+        ("<b>Bold</b> news", "Bold news"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt; hi", "&lt;script&gt;alert(1)&lt;/script&gt; hi"),
+        ("<script>alert(1)</script>", "alert(1)"),
+        ("5 < 6 > 4", "5 < 6 > 4"),
+        ("x <img src=x onerror=alert(1)//", "x \u2039img src=x onerror=alert(1)//"),
+        ("a<b and c</d", "a\u2039b and c\u2039/d"),
+    ],
+)
+def test_plain_text_fields_are_inert(title: str, expected: str) -> None:
+    item = Item(id="fk1:a", feed_url="https://a.example/f", title=title)
+    assert parse(emit_feed([item], format="atom", updated=UPDATED)).entries[0].title == expected
+    assert text_title(parse(emit_feed([item], format="rss", updated=UPDATED)).entries[0]) == (
+        expected)
+    assert json.loads(emit_feed([item], format="json"))["items"][0]["title"] == expected
 
 
 def test_ids_with_control_characters_survive_exactly() -> None:
@@ -503,9 +530,9 @@ def test_ids_with_control_characters_survive_exactly() -> None:
 
 def test_html_digest_groups_stories_and_lists_sources() -> None:
     out = emit_feed(load_items(), format="html", links=harbour_links(), updated=UPDATED,
-                    title="Coast & Town <digest>", link="https://agg.example/")
+                    title="Coast & Town <3", link="https://agg.example/")
     assert out.startswith(b"<!DOCTYPE html>")
-    assert b"Coast &amp; Town &lt;digest&gt;" in out
+    assert b"<title>Coast &amp; Town &lt;3</title>" in out
     page = lxml_html.document_fromstring(out)
     sections = page.xpath("//section[@class='story']")
     assert len(sections) == 1

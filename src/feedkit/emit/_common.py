@@ -37,6 +37,7 @@ __all__ = [
     "fallback_title",
     "html_to_text",
     "original_id",
+    "plain_text",
     "prepare_entries",
     "safe_http_url",
     "utc",
@@ -53,13 +54,17 @@ MAX_LINKS_PER_ENTRY = 50
 # Everything XML 1.0 forbids: C0 controls except tab/LF/CR, surrogates,
 # U+FFFE and U+FFFF.  lxml refuses such strings; we drop them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # Characters never allowed in a URI/IRI: whitespace, controls, delimiters.
 _IRI_BAD = re.compile(
     "[\\s<>\"{}|\\\\^`\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]|%(?![0-9A-Fa-f]{2})"
 )
 _URL_BAD = re.compile("[\\s<>\"\\\\^`\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TAG = re.compile(r"<[^>]*>")
+_SHORT_TAG = re.compile(r"<[A-Za-z/!?][^<>]{0,2000}>")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# Schemes an item id keeps as is; other ids are wrapped (a feed reader may
+# use an entry id as its link, so javascript:, data: ... must never pass).
+_ID_SCHEMES = re.compile(r"(?:https?|urn|tag|fk\d+):", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 
 
@@ -93,6 +98,24 @@ def clean_text(value: str | None) -> str:
     return _XML_INVALID.sub("", value)
 
 
+def plain_text(value: str | None) -> str:
+    """A one-line plain-text field (title, name, category...) that is inert as HTML.
+
+    Rule: complete tags (``<b>``, ``</a>``) are removed as normalization
+    does, whitespace runs become one space, and a ``<`` that could still
+    open a tag (followed by a letter, ``/``, ``!`` or ``?``) becomes ``‹``.
+    Entities are *not* decoded (``Item`` titles are already plain text).
+    Ordinary titles pass unchanged; a title is harmless even for a reader
+    that wrongly renders it as HTML.
+    """
+    text = clean_text(value)
+    if not text:
+        return ""
+    if "<" in text:
+        text = _TAG_OPEN.sub("\u2039", _SHORT_TAG.sub(" ", text))
+    return _WS.sub(" ", text).strip()
+
+
 def safe_http_url(value: str | None) -> str | None:
     """Return ``value`` if it is an absolute http(s) URL, else ``None``.
 
@@ -114,21 +137,24 @@ def safe_http_url(value: str | None) -> str | None:
     return url
 
 
-def _is_iri(value: str) -> bool:
-    match = _SCHEME.match(value)
+def _is_safe_iri(value: str) -> bool:
+    match = _ID_SCHEMES.match(value)
     return match is not None and match.end() < len(value) and not _IRI_BAD.search(value)
 
 
 def emitted_id(item_id: str) -> str:
     """Return the id written to Atom ``<id>`` and RSS ``<guid>`` for ``item_id``.
 
-    Rule: an id that is already an absolute IRI (``fk1:0a1b…``,
-    ``https://…``, ``urn:…``, ``tag:…``) is written unchanged.  Anything else
-    (spaces, control characters, no scheme, or an id that itself starts with
-    :data:`ID_PREFIX`) becomes ``urn:feedkit:id:`` + the percent-encoded
-    original, which :func:`original_id` turns back into the original exactly.
+    Rule: an id that is already a valid IRI in one of the schemes ``fk1:``
+    (feedkit's own ids), ``http:``, ``https:``, ``urn:`` or ``tag:`` is
+    written unchanged.  Anything else — spaces, control characters, no
+    scheme, another scheme (feed readers may use an entry id as its link, so
+    ``javascript:`` or ``data:`` must not pass), or an id that itself starts
+    with :data:`ID_PREFIX` — becomes ``urn:feedkit:id:`` + the
+    percent-encoded original, which :func:`original_id` turns back into the
+    original exactly.
     """
-    if _is_iri(item_id) and not item_id.startswith(ID_PREFIX):
+    if _is_safe_iri(item_id) and not item_id.startswith(ID_PREFIX):
         return item_id
     return ID_PREFIX + quote(item_id, safe="", errors="surrogatepass")
 
@@ -154,10 +180,10 @@ def fallback_title(item: Item, *, limit: int = 80) -> str:
     its summary or content (cut at a word, with "…"); else its link; else
     ``"Untitled"``.
     """
-    title = clean_text(item.title).strip()
+    title = plain_text(item.title)
     if title:
         return title
-    text = clean_text(html_to_text(item.summary) or html_to_text(item.content_html))
+    text = plain_text(html_to_text(item.summary) or html_to_text(item.content_html))
     if text:
         if len(text) <= limit:
             return text
@@ -243,7 +269,7 @@ def build_meta(
     ``urn:feedkit:feed:`` + a hash of the title and the items' feed URLs.
     Updated: ``updated``, else the newest item date, else the current time.
     """
-    clean_title = clean_text(title).strip() or "feedkit"
+    feed_title = plain_text(title) or "feedkit"
     safe_link = safe_http_url(link)
     if link is not None and safe_link is None:
         raise EmitError(f"feed link must be an absolute http(s) URL, got {link!r}")
@@ -255,15 +281,15 @@ def build_meta(
     elif safe_link:
         fid = safe_link
     else:
-        basis = "\0".join([clean_title, *sorted({it.feed_url for it in items})])
+        basis = "\0".join([feed_title, *sorted({it.feed_url for it in items})])
         digest = hashlib.blake2b(basis.encode("utf-8", "surrogatepass"), digest_size=16)
         fid = "urn:feedkit:feed:" + digest.hexdigest()
     when = utc(updated)
     if when is None:
         dates = [d for it in items for d in (utc(it.updated), utc(it.published)) if d]
         when = max(dates) if dates else datetime.now(timezone.utc)
-    desc = clean_text(description).strip() or None
-    return FeedMeta(clean_title, safe_link, safe_self, fid, when, desc)
+    desc = plain_text(description) or None
+    return FeedMeta(feed_title, safe_link, safe_self, fid, when, desc)
 
 
 _REL_FOR_KIND = {
@@ -403,19 +429,21 @@ def prepare_entries(
                 seen.add(("same_story", f"#{t}"))
                 out.append(
                     EmitLink("related", "same_story", items[reps[t]].id, t, href_of(t),
-                             items[reps[t]].title, None, clean_text(story.reason))
+                             plain_text(items[reps[t]].title) or None, None,
+                             plain_text(story.reason))
                 )
         for rel in relations_of.get(e, []):
             if len(out) >= MAX_LINKS_PER_ENTRY:
                 break
-            kind = clean_text(rel.kind)
+            kind = plain_text(rel.kind)
             rel_name = _REL_FOR_KIND.get(kind, "related")
             target_entry = entry_of_id.get(rel.target)
             if target_entry is not None:
                 if target_entry == e:
                     continue  # a duplicate merged into this very entry
                 key = (kind, f"#{target_entry}")
-                href, title = href_of(target_entry), items[reps[target_entry]].title
+                href = href_of(target_entry)
+                title = plain_text(items[reps[target_entry]].title) or None
             else:
                 href, title = safe_http_url(rel.target), None
                 key = (kind, rel.target)
@@ -424,7 +452,7 @@ def prepare_entries(
             seen.add(key)
             out.append(
                 EmitLink(rel_name, kind, rel.target, target_entry, href, title, _finite(rel.score),
-                         clean_text(rel.reason))
+                         plain_text(rel.reason))
             )
         entries.append(
             EmitEntry(

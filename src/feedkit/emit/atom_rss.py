@@ -32,6 +32,7 @@ from ._common import (
     clean_text,
     emitted_id,
     fallback_title,
+    plain_text,
     safe_http_url,
     utc,
 )
@@ -109,16 +110,17 @@ def _distinct_links(entry: EmitEntry) -> list[EmitLink]:
 def _fk_elements(parent: Any, entry: EmitEntry, entries: Sequence[EmitEntry]) -> None:
     """``fk:source`` per merged duplicate, ``fk:story``, ``fk:relation`` per link."""
     for src in entry.sources:
-        _sub(parent, f"{{{FEEDKIT_NS}}}source", clean_text(src.title),
-             id=src.id, feed=src.feed_url, **{"feed-title": clean_text(src.feed_title)},
-             link=safe_http_url(src.link) or "")
+        _sub(parent, f"{{{FEEDKIT_NS}}}source", plain_text(src.title),
+             id=emitted_id(src.id), feed=emitted_id(src.feed_url),
+             **{"feed-title": plain_text(src.feed_title)}, link=safe_http_url(src.link) or "")
     if entry.story is not None:
         _sub(parent, f"{{{FEEDKIT_NS}}}story", id=entry.story.id,
              size=str(entry.story_size), reason=entry.story.reason)
     for ln in entry.links:
-        target = (
-            entries[ln.target_entry].item.id if ln.target_entry is not None else ln.target
-        )
+        if ln.target_entry is not None:
+            target = emitted_id(entries[ln.target_entry].item.id)
+        else:
+            target = safe_http_url(ln.target) or emitted_id(ln.target)
         _sub(parent, f"{{{FEEDKIT_NS}}}relation", kind=ln.kind, target=target,
              score="" if ln.score is None else format(ln.score, ".6g"), reason=ln.reason,
              link=ln.href or "")
@@ -169,10 +171,10 @@ def emit_atom(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
         if published is not None:
             fe.published(published)
         authors = [
-            {k: v for k, v in (("name", name), ("email", clean_text(a.email).strip()),
+            {k: v for k, v in (("name", name), ("email", plain_text(a.email)),
                                ("uri", safe_http_url(a.uri) or "")) if v}
             for a in item.authors
-            if (name := clean_text(a.name or a.email or "").strip())
+            if (name := plain_text(a.name or a.email))
         ]
         if authors:
             fe.author(authors)
@@ -187,7 +189,7 @@ def emit_atom(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
         if entry.summary_html and entry.content_html:
             fe.summary(entry.summary_html, type="html")
         for cat in item.categories:
-            term = clean_text(cat).strip()
+            term = plain_text(cat)
             if term:
                 fe.category(term=term)
         fe.feedkit.hook = _atom_hook(entry, entries)
@@ -222,11 +224,11 @@ def _atom_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
                 via_seen.add(via)
                 _sub(el, "link", rel="via", href=via)
         for ln in _distinct_links(entry):
-            _sub(el, "link", rel=ln.rel, href=ln.href or "", title=clean_text(ln.title))
+            _sub(el, "link", rel=ln.rel, href=ln.href or "", title=ln.title or "")
         source = _sub(el, "source")
-        _sub(source, "id", emitted_id(clean_text(item.feed_url) or "about:feed"))
-        if clean_text(item.feed_title).strip():
-            _sub(source, "title", item.feed_title)
+        _sub(source, "id", emitted_id(item.feed_url))
+        if plain_text(item.feed_title):
+            _sub(source, "title", plain_text(item.feed_title))
         feed_href = safe_http_url(item.feed_url)
         if feed_href:
             _sub(source, "link", rel="self", href=feed_href)
@@ -253,7 +255,7 @@ def emit_rss(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
         fe = fg.add_entry(order="append")
         fe.guid(emitted_id(item.id), permalink=False)
         description = entry.summary_html or entry.content_html
-        title = clean_text(item.title).strip()
+        title = plain_text(item.title)
         if title or not description:
             fe.title(html.escape(title or fallback_title(item), quote=False))
         link = safe_http_url(item.link)
@@ -271,7 +273,7 @@ def emit_rss(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
             fe.enclosure(safe_http_url(enclosure.url), str(length),
                          mime or "application/octet-stream")
         for cat in item.categories:
-            term = clean_text(cat).strip()
+            term = plain_text(cat)
             if term:
                 fe.category(term=term)
         fe.feedkit.hook = _rss_hook(entry, entries)
@@ -283,7 +285,7 @@ def _rss_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
 
     def hook(el: Any) -> None:
         for a in item.authors:
-            name = clean_text(a.name or a.email or "").strip()
+            name = plain_text(a.name or a.email)
             if name:
                 _sub(el, f"{{{DC_NS}}}creator", name)
         when = utc(item.published) or utc(item.updated)
@@ -291,9 +293,7 @@ def _rss_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
             _sub(el, "pubDate", format_datetime(when))
         feed_href = safe_http_url(item.feed_url)
         if feed_href:
-            src = _sub(el, "source", clean_text(item.feed_title).strip() or feed_href,
-                       url=feed_href)
-            src.tail = None
+            _sub(el, "source", plain_text(item.feed_title) or feed_href, url=feed_href)
         for ln in _distinct_links(entry):
             _sub(el, f"{{{ATOM_NS}}}link", rel=ln.rel, href=ln.href or "")
         _fk_elements(el, entry, entries)

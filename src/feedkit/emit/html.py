@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ._common import EmitEntry, FeedMeta, clean_text, fallback_title, safe_http_url, utc
+from ._common import (
+    EmitEntry,
+    FeedMeta,
+    clean_text,
+    fallback_title,
+    plain_text,
+    safe_http_url,
+    utc,
+)
 
 __all__ = ["emit_html"]
 
@@ -50,13 +58,13 @@ def _article(entry: EmitEntry, index: int, entries: Sequence[EmitEntry]) -> str:
     parts = [f'<article id="item-{index}">']
     parts.append(f"<h3>{_a(item.link, fallback_title(item))}</h3>")
     meta: list[str] = []
-    feed_title = clean_text(item.feed_title).strip()
+    feed_title = plain_text(item.feed_title)
     if feed_title or item.feed_url:
-        meta.append(_a(item.feed_url, feed_title or clean_text(item.feed_url)))
+        meta.append(_a(item.feed_url, feed_title or plain_text(item.feed_url)))
     when = utc(item.published) or utc(item.updated)
     if when is not None:
         meta.append(f'<time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M} UTC</time>')
-    names = [clean_text(a.name or a.email).strip() for a in item.authors]
+    names = [plain_text(a.name or a.email) for a in item.authors]
     names = [n for n in names if n]
     if names:
         meta.append("by " + ", ".join(_e(n) for n in names))
@@ -67,7 +75,7 @@ def _article(entry: EmitEntry, index: int, entries: Sequence[EmitEntry]) -> str:
         parts.append(f'<div class="content">{content}</div>')
     if entry.sources:
         also = [
-            _a(src.link, clean_text(src.feed_title).strip() or clean_text(src.feed_url))
+            _a(src.link, plain_text(src.feed_title) or plain_text(src.feed_url))
             for src in entry.sources
         ]
         parts.append(f'<p class="sources">Also published by: {", ".join(also)}</p>')
@@ -93,7 +101,7 @@ def _article(entry: EmitEntry, index: int, entries: Sequence[EmitEntry]) -> str:
     encl = [_a(e.url, clean_text(e.url)) for e in item.enclosures if safe_http_url(e.url)]
     if encl:
         parts.append(f'<p class="sources">Attachments: {", ".join(encl)}</p>')
-    tags = [clean_text(c).strip() for c in item.categories]
+    tags = [plain_text(c) for c in item.categories]
     tags = [t for t in tags if t]
     if tags:
         parts.append(f'<p class="tags">{", ".join(_e(t) for t in tags)}</p>')

@@ -19,8 +19,9 @@ from ._common import (
     EmitEntry,
     EmitLink,
     FeedMeta,
-    clean_text,
+    emitted_id,
     html_to_text,
+    plain_text,
     safe_http_url,
     utc,
 )
@@ -35,8 +36,7 @@ _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
 
 
 def _text(value: str | None) -> str | None:
-    text = clean_text(value).strip()
-    return text or None
+    return plain_text(value) or None
 
 
 def _iso(item_date: Any) -> str | None:
@@ -45,8 +45,9 @@ def _iso(item_date: Any) -> str | None:
 
 
 def _source(item: Item) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": _raw_id(item.id), "feed_url": clean_text(item.feed_url)}
+    out: dict[str, Any] = {"id": _raw_id(item.id), "feed_id": emitted_id(item.feed_url)}
     for key, value in (
+        ("feed_url", safe_http_url(item.feed_url)),
         ("feed_title", _text(item.feed_title)),
         ("url", safe_http_url(item.link)),
         ("title", _text(item.title)),
@@ -68,8 +69,8 @@ def _relation(ln: EmitLink, entries: Sequence[EmitEntry]) -> dict[str, Any]:
         out["target_id"] = _raw_id(entries[ln.target_entry].item.id)
     if ln.href:
         out["url"] = ln.href
-    if ln.title and _text(ln.title):
-        out["title"] = _text(ln.title)
+    if ln.title:
+        out["title"] = ln.title
     if ln.score is not None:
         out["score"] = ln.score
     if ln.reason:
@@ -130,7 +131,10 @@ def _item(entry: EmitEntry, entries: Sequence[EmitEntry]) -> dict[str, Any]:
         attachments.append(att)
     if attachments:
         out["attachments"] = attachments
-    ext: dict[str, Any] = {"feed_url": clean_text(item.feed_url)}
+    ext: dict[str, Any] = {"feed_id": emitted_id(item.feed_url)}
+    feed_url = safe_http_url(item.feed_url)
+    if feed_url:
+        ext["feed_url"] = feed_url
     feed_title = _text(item.feed_title)
     if feed_title:
         ext["feed_title"] = feed_title
@@ -139,7 +143,7 @@ def _item(entry: EmitEntry, entries: Sequence[EmitEntry]) -> dict[str, Any]:
         ext["story"] = {
             "id": _raw_id(entry.story.id),
             "size": entry.story_size,
-            "reason": clean_text(entry.story.reason),
+            "reason": plain_text(entry.story.reason),
         }
     if entry.links:
         ext["relations"] = [_relation(ln, entries) for ln in entry.links]
