@@ -162,8 +162,14 @@ _RAW_TAG = re.compile(
     r"applet|template|noscript)\b",
     re.IGNORECASE,
 )
-_RAW_HANDLER = re.compile(r"<[a-z][^>]*[\s/\"'`]on[a-z]+\s*=", re.IGNORECASE)
-_RAW_JS = re.compile(r"<[a-z][^>]*(?:java|vb)script\s*:", re.IGNORECASE)
+_RAW_OPEN_TAG = re.compile(r"<[a-z][^>]*>?", re.IGNORECASE)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_RAW_HANDLER = re.compile(r"[\s/]on[a-z]+\s*=", re.IGNORECASE)
+_RAW_JS = re.compile(
+    r"(?:href|src|action|formaction|poster|cite|data|srcset|background|dynsrc|lowsrc)"
+    r"\s*=\s*[\"'`]?[\x00-\x20]*(?:java|vb)script:",
+    re.IGNORECASE,
+)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
@@ -188,10 +194,12 @@ def find_script(html: str) -> list[str]:
         return problems
     for m in _RAW_TAG.finditer(html):
         problems.append(f"raw tag {m.group(0)!r}")
-    for rx, what in ((_RAW_HANDLER, "raw event handler"), (_RAW_JS, "raw javascript: URL")):
-        m = rx.search(html)
-        if m:
-            problems.append(f"{what} {m.group(0)[:60]!r}")
+    for tag in _RAW_OPEN_TAG.finditer(html):
+        text = tag.group(0)
+        if _RAW_HANDLER.search(_QUOTED.sub("", text)):
+            problems.append(f"raw event handler in {text[:60]!r}")
+        if _RAW_JS.search(text):
+            problems.append(f"raw javascript: URL in {text[:60]!r}")
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except Exception as exc:  # the checker must not hide a parse failure
