@@ -253,6 +253,26 @@ def test_record_update_writes_state_and_items_together(store: Store) -> None:
     assert store.known_hashes(FEED) == {make_item(1).id: "h"}
 
 
+def test_record_update_seen_ids_and_boilerplate(store: Store) -> None:
+    state = store.add_source(FEED, now=T0)
+    store.record_update(state, [make_item(i) for i in range(4)], now=T0)
+    later = T0 + timedelta(hours=1)
+    r = store.record_update(
+        state,
+        [make_item(4)],
+        seen=[make_item(0).id, make_item(1).id, "not-stored"],
+        boilerplate='{"learned": 1}',
+        now=later,
+    )
+    assert (r.new, r.updated, r.unchanged) == (1, 0, 2)
+    assert r.statuses[make_item(0).id] == "unchanged"
+    assert "not-stored" not in r.statuses
+    assert store.get_boilerplate(FEED) == '{"learned": 1}'
+    # items 0, 1 and 4 are in the latest document: retention keeps them
+    store.prune(RetentionPolicy(max_items=0), now=later)
+    assert {s.id for s in store.items()} == {make_item(i).id for i in (0, 1, 4)}
+
+
 def test_failed_write_changes_nothing(store: Store) -> None:
     state = store.add_source(FEED, now=T0)
     store.record_update(replace(state, etag='"ok"'), [make_item(1)], now=T0)

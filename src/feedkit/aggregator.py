@@ -2,36 +2,69 @@
 
 ::
 
-    sources ──fetch──▶ bytes ──parse_feed──▶ items ──clean_items──▶ clean items
-                                                                      │ (all sources)
-                                 emit_feed ◀── LinkResult ◀──link_items┘
+    store ─▶ due sources ──fetch (conditional GET)──▶ bytes ──parse_feed──▶ items
+                                                                             │ changed only
+      store ◀── one transaction per source ◀── clean_batch (+ learned) ◀─────┘
+        │
+        └── link_items (incremental, LinkIndex kept in the store) ──▶ emit_feed
 
-``update()`` fetches the sources concurrently (a thread pool, at most
-``per_host`` requests at once to one host) and yields one
-:class:`SourceResult` per source as soon as it finishes, so callers can show
-progress.  Cleaning runs per source (a feed's batch is what per-feed
-boilerplate learning needs); linking runs once over everything at the end of
-``update()``.
+``update()`` fetches the *due* sources (see :mod:`feedkit.schedule`)
+concurrently -- a thread pool of ``workers``, at most ``per_host`` requests
+at once to one host -- and yields one :class:`SourceResult` per source as
+soon as it finishes, so callers can show progress.  For each source:
+
+* the stored validators make the request conditional (a 304 costs no parsing);
+* a 301/308 chain moves the source to its new URL (the old one is kept in
+  its URL history); a 410 parks it; a 429/503 with ``Retry-After`` delays it
+  (that source only); other failures back off with jitter up to a cap;
+* items whose *raw hash* (the parsed item, before cleaning) is already
+  stored are not cleaned again; the others are cleaned as one batch with the
+  feed's learned boilerplate, then written with the new HTTP state in one
+  transaction -- so a crash, a failing cleaner or a failing write loses
+  nothing committed earlier and never leaves half a source update;
+* a failure in one source (fetch, parse, clean, store) is reported in its
+  result and the others go on.
+
+After the sources, the new and changed items are linked incrementally
+(duplicates, stories, navigation) against the stored linking index.
+
+Without a ``store`` an in-memory :class:`~feedkit.store.MemoryStore` is used
+and every source is fetched on each ``update()`` (one-shot runs); with a
+store, only due sources are (``respect_schedule``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+from contextlib import suppress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import CleanError, FeedkitError, SourceError
-from .model import FetchResult, Item
+from .errors import CleanError, FeedkitError, SourceError, StoreError
+from .model import FetchResult, Group, Item, Relation
+from .schedule import (
+    DEFAULT_POLICY,
+    SchedulePolicy,
+    after_error,
+    after_success,
+    due_sources,
+)
+from .store.base import RetentionPolicy, SourceState, Store, item_hash
+from .store.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from .fetch.http import Fetcher
-    from .link import LinkResult
+    import os
 
-__all__ = ["Aggregator", "SourceResult"]
+    from .fetch.http import Fetcher
+    from .link import LinkIndex, LinkResult
+
+__all__ = ["Aggregator", "SourceResult", "StoredLinks"]
 
 Status = Literal["ok", "not_modified", "error"]
 Cleaner = Callable[..., Any]
@@ -42,9 +75,12 @@ class SourceResult:
     """The outcome of updating one source.
 
     ``status`` is ``"ok"``, ``"not_modified"`` or ``"error"``; on error
-    ``error`` holds the typed :class:`~feedkit.errors.FeedkitError`.
-    ``items`` counts the items the source has after this update; ``new``
-    and ``updated`` count what changed; ``warnings`` are the parser's.
+    ``error`` holds the typed :class:`~feedkit.errors.FeedkitError`
+    (``parked`` is set when a 410 parked the source).  ``items`` counts the
+    items stored for the source after this update; ``new``, ``updated`` and
+    ``unchanged`` count what this update brought; ``warnings`` are the
+    parser's.  ``moved_to`` is the new URL after a permanent redirect (the
+    source is now stored under it); ``next_due`` is when it will be due again.
     """
 
     source: str
@@ -57,6 +93,10 @@ class SourceResult:
     parser: str = ""
     feed_title: str | None = None
     moved_to: str | None = None
+    unchanged: int = 0
+    next_due: datetime | None = None
+    parked: bool = False
+    elapsed: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -64,15 +104,24 @@ class SourceResult:
         return self.status != "error"
 
 
-@dataclass
-class _SourceState:
-    """What the in-memory aggregator remembers about one source."""
+@dataclass(frozen=True, slots=True)
+class StoredLinks:
+    """Duplicates, stories and relations as the store keeps them.
 
-    key: str
-    etag: str | None = None
-    last_modified: str | None = None
-    items: dict[str, Item] = field(default_factory=dict)
-    title: str | None = None
+    Satisfies what :func:`feedkit.emit.emit_feed` reads from a linking result.
+    """
+
+    duplicates: list[Group] = field(default_factory=list)
+    stories: list[Group] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    def duplicate_of(self) -> dict[str, str]:
+        """Map every item id in :attr:`duplicates` to its group's representative."""
+        return {m: g.item_ids[0] for g in self.duplicates for m in g.item_ids}
+
+    def story_of(self) -> dict[str, str]:
+        """Map every item id in :attr:`stories` to its story id."""
+        return {m: g.id for g in self.stories for m in g.item_ids}
 
 
 def _host_of(source: str) -> str:
@@ -81,47 +130,110 @@ def _host_of(source: str) -> str:
     return ""
 
 
+def _interleave_hosts(states: Sequence[SourceState]) -> list[SourceState]:
+    """Round-robin over hosts so one busy host does not fill the worker pool."""
+    by_host: dict[str, list[SourceState]] = {}
+    for state in states:
+        by_host.setdefault(_host_of(state.url), []).append(state)
+    queues = list(by_host.values())
+    out: list[SourceState] = []
+    for rank in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[rank] for q in queues if rank < len(q))
+    return out
+
+
+def _merge_groups(stored: list[Group], fresh: Sequence[Group]) -> list[Group]:
+    """Stored groups updated with a new linking batch (each item in one group)."""
+    if not fresh:
+        return stored
+    moved = {i for g in fresh for i in g.item_ids}
+    fresh_ids = {g.id for g in fresh}
+    kept: list[Group] = []
+    for group in stored:
+        if group.id in fresh_ids:
+            continue
+        members = tuple(i for i in group.item_ids if i not in moved)
+        if members:
+            kept.append(group if len(members) == len(group.item_ids) else replace(
+                group, item_ids=members))
+    return kept + list(fresh)
+
+
+def _merge_relations(stored: list[Relation], fresh: Sequence[Relation]) -> list[Relation]:
+    if not fresh:
+        return stored
+    merged = {(r.kind, r.source_id, r.target): r for r in stored}
+    merged.update(((r.kind, r.source_id, r.target), r) for r in fresh)
+    return list(merged.values())
+
+
 class Aggregator:
-    """Fetch, parse, clean, link and emit a set of feed sources.
+    """Fetch, parse, clean, link, store and emit a set of feed sources.
 
     ``sources`` are http(s) URLs, local file paths, or raw feed bytes (OPML
     files are expanded into the feeds they list by :meth:`add_source`).
-    ``cleaners`` replaces the default cleaner chain; ``clean=False`` skips
-    cleaning and ``link=False`` skips linking.  ``fulltext=True`` fetches the
-    article page of items whose feed only gives a teaser and keeps the
-    extraction when it passes the quality gate.  ``now`` pins the clock for
-    date normalization (tests, reproducible runs).
+    ``store`` is where sources' HTTP state, items and links live (default: a
+    fresh :class:`~feedkit.store.MemoryStore`).  ``cleaners`` replaces the
+    default cleaner chain; ``clean=False`` skips cleaning and ``link=False``
+    skips linking.  ``fulltext=True`` fetches the article page of new items
+    whose feed only gives a teaser and keeps the extraction when it passes
+    the quality gate.  ``now`` pins the clock (date normalization and
+    scheduling; tests, reproducible runs); ``clock`` is a callable giving
+    the current time for scheduling instead.  ``schedule`` tunes the
+    scheduler; ``respect_schedule`` (default: true when a ``store`` is given)
+    makes :meth:`update` fetch only due sources.  ``per_host=None`` lifts the
+    per-host bound.  ``retention``, when given, is applied after every
+    update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
+    for :meth:`raw_items` (default: only without a store).
     """
 
     def __init__(
         self,
         sources: Iterable[str | bytes] = (),
         *,
+        store: Store | None = None,
         fetcher: Fetcher | None = None,
         cleaners: Sequence[Cleaner] | None = None,
         clean: bool = True,
         link: bool = True,
         fulltext: bool = False,
         workers: int = 8,
-        per_host: int = 2,
+        per_host: int | None = 2,
         now: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
+        schedule: SchedulePolicy = DEFAULT_POLICY,
+        respect_schedule: bool | None = None,
+        retention: RetentionPolicy | None = None,
+        keep_raw: bool | None = None,
     ) -> None:
+        self._store: Store = store if store is not None else MemoryStore()
         self._fetcher = fetcher
         self._cleaners = list(cleaners) if cleaners is not None else None
         self._clean = clean
         self._link = link
         self._fulltext = fulltext
         self._workers = max(1, workers)
-        self._per_host = max(1, per_host)
+        self._per_host = None if per_host is None else max(1, per_host)
         self._now = now
-        self._sources: dict[str, _SourceState] = {}
+        self._clock = clock
+        self._schedule = schedule
+        self._respect = store is not None if respect_schedule is None else respect_schedule
+        self._retention = retention
+        self._keep_raw = store is None if keep_raw is None else keep_raw
         self._raw: dict[str, bytes] = {}
+        self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
-        self._link_result: LinkResult | None = None
+        self._link_result: LinkResult | StoredLinks | None = None
+        self._index: LinkIndex | None = None
         for source in sources:
             self.add_source(source)
 
-    # -- sources ---------------------------------------------------------
+    # -- collaborators ------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The store this aggregator reads and writes."""
+        return self._store
 
     @property
     def fetcher(self) -> Fetcher:
@@ -132,135 +244,325 @@ class Aggregator:
             self._fetcher = Fetcher()
         return self._fetcher
 
-    def add_source(self, source: str | bytes) -> list[str]:
+    def _current_time(self) -> datetime:
+        if self._clock is not None:
+            value = self._clock()
+        elif self._now is not None:
+            value = self._now
+        else:
+            return datetime.now(timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    # -- sources ---------------------------------------------------------
+
+    def add_source(self, source: str | bytes, *, title: str | None = None) -> list[str]:
         """Add a feed URL, a file path, raw feed bytes, or an OPML file.
 
-        Returns the source keys added (an OPML file adds every feed it lists).
-        Raises :class:`~feedkit.errors.SourceError` for an unusable source.
+        Returns the source keys added (an OPML file adds every feed it
+        lists).  Adding a known source (or a former URL of a moved one) is a
+        no-op that returns its key.  Raises :class:`~feedkit.errors.SourceError`
+        for an unusable source.
         """
+        now = self._current_time()
         if isinstance(source, bytes):
-            import hashlib
-
             key = "bytes:" + hashlib.blake2b(source, digest_size=8).hexdigest()
             self._raw[key] = source
-            self._sources.setdefault(key, _SourceState(key))
+            self._store.add_source(key, title=title, now=now)
             return [key]
         if not isinstance(source, str) or not source.strip():
             raise SourceError(f"not a usable source: {source!r}")
         from .fetch.sources import expand_sources
 
         keys = expand_sources([source.strip()])
-        for key in keys:
-            self._sources.setdefault(key, _SourceState(key))
+        return [self._store.add_source(key, title=title, now=now).url for key in keys]
+
+    def import_opml(self, opml: str | os.PathLike[str] | bytes) -> list[str]:
+        """Add every http(s) feed an OPML document (bytes) or file lists.
+
+        Outline titles become source titles.  Returns the keys added.
+        """
+        from .fetch.opml import parse_opml
+
+        if isinstance(opml, bytes):
+            data = opml
+        else:
+            from .fetch.sources import load_source
+
+            loaded = load_source(opml)
+            data = loaded.content or b""
+        now = self._current_time()
+        keys: list[str] = []
+        for outline in parse_opml(data):
+            if _host_of(outline.url):
+                keys.append(self._store.add_source(outline.url, title=outline.title, now=now).url)
         return keys
 
-    def remove_source(self, source: str) -> None:
-        """Forget a source and its items."""
-        self._sources.pop(source, None)
+    def remove_source(self, source: str) -> bool:
+        """Forget a source and its items; False when it was not known."""
         self._raw.pop(source, None)
+        self._raw_items.pop(source, None)
+        return self._store.remove_source(source)
+
+    def revive(self, source: str) -> SourceState:
+        """Un-park a gone (410) source and make it due now."""
+        state = self._store.get_source(source)
+        if state is None:
+            raise SourceError(f"unknown source: {source!r}")
+        revived = replace(state, gone=False, next_due=None, error_count=0)
+        self._store.save_source(revived)
+        return revived
 
     @property
     def sources(self) -> list[str]:
         """The source keys, in the order they were added."""
-        return list(self._sources)
+        return [s.url for s in self._store.sources()]
+
+    def source_states(self) -> list[SourceState]:
+        """Every source's stored state (HTTP validators, errors, next due time)."""
+        return self._store.sources()
+
+    def due(self, *, now: datetime | None = None) -> list[SourceState]:
+        """The sources :meth:`update` would fetch now (most overdue first)."""
+        when = now or self._current_time()
+        states = self._store.sources()
+        if not self._respect:
+            return [s for s in states if not s.gone]
+        return due_sources(states, now=when)
 
     # -- update ------------------------------------------------------------
 
-    def update(self) -> Iterator[SourceResult]:
-        """Fetch every source concurrently; yield a result per source as it finishes.
+    def update(self, *, force: bool = False) -> Iterator[SourceResult]:
+        """Fetch the due sources concurrently; yield a result per source as it finishes.
 
-        Linking runs once all sources are done (before the generator ends).
+        ``force=True`` fetches every source that is not parked, due or not.
+        Linking (and retention, when configured) runs once all sources are
+        done, before the generator ends.
         """
-        semaphores: dict[str, threading.Semaphore] = {}
-        for key in self._sources:
-            semaphores.setdefault(_host_of(key), threading.Semaphore(self._per_host))
-        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="feedkit") as pool:
-            futures: dict[Future[SourceResult], str] = {
-                pool.submit(self._update_one, state, semaphores[_host_of(key)]): key
-                for key, state in list(self._sources.items())
-            }
-            for future in as_completed(futures):
-                yield future.result()
-        if self._link:
-            self._relink()
+        now = self._current_time()
+        states = self._store.sources()
+        targets = (
+            [s for s in states if not s.gone]
+            if force or not self._respect
+            else due_sources(states, now=now)
+        )
+        targets = _interleave_hosts(targets)
+        changed: list[Item] = []
+        gates: dict[str, threading.Semaphore | None] = {}
+        for state in targets:
+            host = _host_of(state.url)
+            if host not in gates:
+                gates[host] = (
+                    threading.Semaphore(self._per_host) if self._per_host is not None else None
+                )
+        if targets:
+            workers = min(self._workers, len(targets))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
+                futures: dict[Future[SourceResult], str] = {
+                    pool.submit(
+                        self._update_one, state.url, gates[_host_of(state.url)], changed
+                    ): state.url
+                    for state in targets
+                }
+                for future in as_completed(futures):
+                    yield future.result()
+        if self._link and changed:
+            self._relink(changed)
+        if self._retention is not None:
+            self._store.prune(self._retention, now=now)
 
-    def _fetch(self, state: _SourceState) -> FetchResult:
-        raw = self._raw.get(state.key)
+    def _fetch(self, state: SourceState) -> FetchResult:
+        raw = self._raw.get(state.url)
         if raw is not None:
-            return FetchResult(url=state.key, final_url="about:feed", status=200, content=raw)
+            return FetchResult(url=state.url, final_url="about:feed", status=200, content=raw)
+        if _host_of(state.url):
+            return self.fetcher.fetch(
+                state.url, etag=state.etag, last_modified=state.last_modified
+            )
         from .fetch.sources import load_source
 
         return load_source(
-            state.key,
+            state.url,
             fetcher=self.fetcher,
             etag=state.etag,
             last_modified=state.last_modified,
         )
 
-    def _update_one(self, state: _SourceState, gate: threading.Semaphore) -> SourceResult:
+    def _update_one(
+        self, key: str, gate: threading.Semaphore | None, changed: list[Item]
+    ) -> SourceResult:
+        """Update one source; never raises (a failure becomes an error result)."""
+        started = self._current_time()
+        state = self._store.get_source(key)
+        if state is None:  # removed while the update ran
+            return SourceResult(key, "error", error=SourceError(f"unknown source: {key!r}"))
         try:
-            with gate:
+            if gate is not None:
+                with gate:
+                    fetched = self._fetch(state)
+            else:
                 fetched = self._fetch(state)
-            if fetched.not_modified or fetched.content is None:
-                return SourceResult(state.key, "not_modified", items=len(state.items))
-            from .parse import parse_feed
-
-            parsed = parse_feed(
-                fetched.content,
-                url=fetched.final_url if fetched.final_url != "about:feed" else state.key,
-                headers=fetched.headers,
-                now=self._now or datetime.now(timezone.utc),
-            )
-            items = list(parsed.items)
-            if self._fulltext:
-                items = [self._upgrade(item) for item in items]
-            if self._clean:
-                items = self._run_cleaners(items)
-            new = updated = 0
-            with self._lock:
-                old = state.items
-                fresh: dict[str, Item] = {}
-                for item in items:
-                    previous = old.get(item.id)
-                    if previous is None:
-                        new += 1
-                    elif previous != item:
-                        updated += 1
-                    fresh[item.id] = item
-                state.items = fresh
-                state.etag = fetched.etag
-                state.last_modified = fetched.last_modified
-                state.title = parsed.feed.title
-            return SourceResult(
-                state.key,
-                "ok",
-                items=len(items),
-                new=new,
-                updated=updated,
-                warnings=parsed.warnings,
-                parser=parsed.parser,
-                feed_title=parsed.feed.title,
-                moved_to=fetched.permanent_redirect,
-            )
+            moved_to = None
+            if fetched.permanent_redirect and fetched.permanent_redirect != state.url:
+                state = self._store.move_source(state.url, fetched.permanent_redirect, now=started)
+                moved_to = state.url
+            return self._process(state, fetched, started, moved_to, changed, key)
         except FeedkitError as exc:
-            return SourceResult(state.key, "error", items=len(state.items), error=exc)
+            return self._failed(key, state, exc, started)
+        except Exception as exc:  # a plugin or a bug must not stop the others
+            wrapped = FeedkitError(f"unexpected {type(exc).__name__}: {exc}")
+            wrapped.__cause__ = exc
+            return self._failed(key, state, wrapped, started)
 
-    def _run_cleaners(self, items: list[Item]) -> list[Item]:
-        """Run the cleaner chain over one source's batch.
+    def _failed(
+        self, key: str, state: SourceState, error: FeedkitError, started: datetime
+    ) -> SourceResult:
+        """Record a failure (backoff / park / Retry-After) and report it."""
+        failed = after_error(state, error, now=started, policy=self._schedule)
+        with suppress(StoreError):  # a failing store: the result still reports the error
+            self._store.save_source(failed)
+        try:
+            count = self._store.count_items(state.url)
+        except StoreError:
+            count = 0
+        return SourceResult(
+            key,
+            "error",
+            items=count,
+            error=error,
+            next_due=failed.next_due,
+            parked=failed.gone,
+            elapsed=(self._current_time() - started).total_seconds(),
+        )
+
+    def _process(
+        self,
+        state: SourceState,
+        fetched: FetchResult,
+        started: datetime,
+        moved_to: str | None,
+        changed: list[Item],
+        key: str,
+    ) -> SourceResult:
+        if fetched.not_modified or fetched.content is None:
+            fresh = after_success(
+                state,
+                now=started,
+                status=fetched.status,
+                headers=fetched.headers,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                policy=self._schedule,
+            )
+            self._store.save_source(fresh)
+            return SourceResult(
+                key,
+                "not_modified",
+                items=self._store.count_items(fresh.url),
+                moved_to=moved_to,
+                next_due=fresh.next_due,
+                elapsed=(self._current_time() - started).total_seconds(),
+            )
+        from .parse import parse_feed
+
+        feed_url = fetched.final_url if fetched.final_url != "about:feed" else state.url
+        parsed = parse_feed(
+            fetched.content,
+            url=feed_url,
+            headers=fetched.headers,
+            now=self._now or started,
+        )
+        known = self._store.known_hashes(state.url)
+        fresh_items: list[Item] = []
+        raw_hashes: list[str] = []
+        seen: list[str] = []
+        for item in parsed.items:
+            digest = item_hash(item)
+            if known.get(item.id) == digest:
+                seen.append(item.id)
+            else:
+                fresh_items.append(item)
+                raw_hashes.append(digest)
+        if self._keep_raw:
+            with self._lock:
+                self._raw_items[state.url] = list(parsed.items)
+        cleaned, boilerplate = self._clean_batch(state.url, fresh_items, raw_hashes)
+        items = [item for item, _ in cleaned]
+        new_state = after_success(
+            state,
+            now=started,
+            status=fetched.status,
+            headers=fetched.headers,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            ttl_minutes=parsed.feed.ttl_minutes,
+            title=parsed.feed.title,
+            policy=self._schedule,
+        )
+        result = self._store.record_update(
+            new_state,
+            items,
+            raw_hashes=[digest for _, digest in cleaned],
+            seen=seen,
+            boilerplate=boilerplate,
+            now=started,
+        )
+        touched = [item for item in items if result.statuses.get(item.id) != "unchanged"]
+        if touched:
+            with self._lock:
+                changed.extend(touched)
+        return SourceResult(
+            key,
+            "ok",
+            items=self._store.count_items(new_state.url),
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            warnings=parsed.warnings,
+            parser=parsed.parser,
+            feed_title=parsed.feed.title,
+            moved_to=moved_to,
+            next_due=new_state.next_due,
+            elapsed=(self._current_time() - started).total_seconds(),
+        )
+
+    def _clean_batch(
+        self, source: str, items: list[Item], raw_hashes: list[str]
+    ) -> tuple[list[tuple[Item, str]], str | None]:
+        """Clean one source's new/changed items; returns (item, raw hash) pairs
+        and the learned boilerplate to store (``None``: unchanged).
 
         A cleaner plugin that raises anything but a FeedkitError fails this
         source only, as a :class:`~feedkit.errors.CleanError` wrapping the cause.
         """
-        from .clean import clean_items
+        if self._fulltext:
+            items = [self._upgrade(item) for item in items]
+        if not self._clean or not items:
+            return list(zip(items, raw_hashes, strict=True)), None
+        from .clean import clean_batch
 
+        stored = self._store.get_boilerplate(source)
+        learned: Any = None
+        if stored:
+            try:
+                learned = json.loads(stored)
+            except ValueError:
+                learned = None  # unreadable learned state: relearn from scratch
+        by_id = dict(zip((i.id for i in items), raw_hashes, strict=True))
         try:
             if self._cleaners is None:
-                return clean_items(items)
-            return clean_items(items, cleaners=self._cleaners)
+                report = clean_batch(items, learned=learned)
+            else:
+                report = clean_batch(items, cleaners=self._cleaners, learned=learned)
         except FeedkitError:
             raise
-        except Exception as exc:  # noqa: BLE001 - plugin code may raise anything
+        except Exception as exc:  # plugin code may raise anything
             raise CleanError(f"cleaner failed: {type(exc).__name__}: {exc}") from exc
+        blob: str | None = None
+        if report.learned:
+            text = json.dumps(report.learned.to_dict(), separators=(",", ":"), sort_keys=True)
+            if text != (stored.decode() if isinstance(stored, bytes) else stored):
+                blob = text
+        return [(item, by_id.get(item.id, item_hash(item))) for item in report.items], blob
 
     def _upgrade(self, item: Item) -> Item:
         """Replace a teaser with the extracted article when the quality gate agrees."""
@@ -277,28 +579,84 @@ class Aggregator:
         upgraded, _reason = upgrade_item(item, page.content)
         return upgraded
 
-    def _relink(self) -> None:
+    # -- linking ------------------------------------------------------------
+
+    def _load_index(self) -> LinkIndex | None:
+        if self._index is not None:
+            return self._index
+        from .link import LinkIndex
+
+        blob = self._store.get_link_index()
+        if blob is None:
+            return None
+        try:
+            return LinkIndex.from_dict(json.loads(blob))
+        except (ValueError, StoreError):
+            return None  # an unreadable or outdated index: start a new one
+
+    def _relink(self, changed: list[Item]) -> None:
+        """Link this update's new and changed items against the stored index."""
         from .link import link_items
 
-        self._link_result = link_items(self.items())
+        result = link_items(changed, index=self._load_index())
+        self._index = result.index
+        stories = _merge_groups(self._store.stories(), result.stories)
+        duplicates = _merge_groups(self._store.duplicates(), result.duplicates)
+        relations = _merge_relations(self._store.relations(), result.relations)
+        if not isinstance(self._store, MemoryStore):  # a memory store lives as long as we do
+            self._store.set_link_index(
+                json.dumps(result.index.to_dict(), separators=(",", ":"))
+            )
+        self._store.save_links(relations=relations, stories=stories, duplicates=duplicates)
+        self._link_result = StoredLinks(duplicates, stories, relations)
 
     # -- results ------------------------------------------------------------
 
-    def items(self, *, source: str | None = None) -> list[Item]:
-        """All items (or one source's), newest first; undated items last."""
-        with self._lock:
-            states = (
-                [self._sources[source]] if source is not None and source in self._sources
-                else [] if source is not None else list(self._sources.values())
+    def items(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        story: str | None = None,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """Stored items, newest first (published, else updated, else first seen).
+
+        Filters: one ``source``; ``since`` (inclusive) / ``until`` (exclusive)
+        on that time; the members of one ``story``; at most ``limit``.
+        """
+        key = source
+        if source is not None:
+            state = self._store.get_source(source)
+            key = state.url if state is not None else source
+        return [
+            s.item
+            for s in self._store.items(
+                source=key, since=since, until=until, story=story, limit=limit
             )
-            found = [item for state in states for item in state.items.values()]
-        epoch = datetime.min.replace(tzinfo=timezone.utc)
-        found.sort(key=lambda it: (it.published or it.updated or epoch, it.id), reverse=True)
-        return found
+        ]
+
+    def raw_items(self) -> list[Item]:
+        """This run's items as parsed, before cleaning (empty unless ``keep_raw``)."""
+        with self._lock:
+            return [item for items in self._raw_items.values() for item in items]
 
     @property
-    def links(self) -> LinkResult | None:
-        """The last linking result (``None`` before ``update()`` or with ``link=False``)."""
+    def links(self) -> LinkResult | StoredLinks | None:
+        """The linking result: stored duplicates, stories and relations.
+
+        ``None`` with ``link=False`` or before anything was linked.
+        """
+        if not self._link:
+            return None
+        if self._link_result is None:
+            stories = self._store.stories()
+            if not stories:
+                return None
+            self._link_result = StoredLinks(
+                self._store.duplicates(), stories, self._store.relations()
+            )
         return self._link_result
 
     def emit(
@@ -308,15 +666,23 @@ class Aggregator:
         title: str = "feedkit aggregate",
         link: str | None = None,
         merge_duplicates: bool = True,
+        source: str | None = None,
+        since: datetime | None = None,
+        story: str | None = None,
+        limit: int | None = None,
     ) -> bytes:
-        """Serialise the merged items as ``atom``, ``rss``, ``json`` or ``html``."""
+        """Serialise the stored items as ``atom``, ``rss``, ``json`` or ``html``.
+
+        ``source`` / ``since`` / ``story`` / ``limit`` select items as
+        :meth:`items` does.
+        """
         from .emit import emit_feed
 
         return emit_feed(
-            self.items(),
+            self.items(source=source, since=since, story=story, limit=limit),
             format=format,  # type: ignore[arg-type]
             title=title,
             link=link,
-            links=self._link_result,
+            links=self.links,
             merge_duplicates=merge_duplicates,
         )

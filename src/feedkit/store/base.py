@@ -250,12 +250,19 @@ class Store(Protocol):
         items: Sequence[Item] = (),
         *,
         raw_hashes: Sequence[str | None] | None = None,
+        seen: Sequence[str] = (),
+        boilerplate: Blob | None = None,
         now: datetime | None = None,
     ) -> UpsertResult:
         """:meth:`save_source` and :meth:`upsert_items` in ONE transaction.
 
         This is how an aggregator commits a source update: a crash leaves
-        either all of it or none of it.
+        either all of it or none of it.  ``seen`` lists ids of stored items
+        the caller found unchanged without passing them (their raw hash
+        matched :meth:`known_hashes`): they count as *unchanged* and are
+        marked as present in the latest document (see
+        :class:`RetentionPolicy`).  ``boilerplate``, when given, replaces the
+        source's learned boilerplate in the same transaction.
         """
         ...
 

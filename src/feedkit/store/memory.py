@@ -236,16 +236,38 @@ class MemoryStore:
         items: Sequence[Item] = (),
         *,
         raw_hashes: Sequence[str | None] | None = None,
+        seen: Sequence[str] = (),
+        boilerplate: Blob | None = None,
         now: datetime | None = None,
     ) -> UpsertResult:
         """Save the source state and upsert its items, all or nothing."""
         prepared = _prepare(items, raw_hashes)
+        if boilerplate is not None and not isinstance(boilerplate, (str, bytes)):
+            raise StoreError("boilerplate must be str or bytes")
+        stamp = to_micros(now_utc(now))
         with self._lock:
             self._check_open()
             if state.url not in self._sources:
                 raise StoreError(f"unknown source: {state.url!r}")
             self._save(state)
-            return self._upsert(state.url, prepared, to_micros(now_utc(now)))
+            result = self._upsert(state.url, prepared, stamp)
+            if boilerplate is not None:
+                self._blobs[("boilerplate", state.url)] = boilerplate
+            fresh = {p[0].id for p in prepared}
+            rows = self._sources[state.url].items
+            touched = [i for i in dict.fromkeys(seen) if i not in fresh and i in rows]
+            for item_id in touched:
+                rows[item_id].last_seen = stamp
+        if not touched:
+            return result
+        statuses = dict(result.statuses)
+        statuses.update((i, "unchanged") for i in touched)
+        return UpsertResult(
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged + len(touched),
+            statuses=statuses,
+        )
 
     def _upsert(
         self, source: str, prepared: list[tuple[Item, str, str | None]], now: int

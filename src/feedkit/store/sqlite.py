@@ -345,13 +345,44 @@ class SQLiteStore:
         items: Sequence[Item] = (),
         *,
         raw_hashes: Sequence[str | None] | None = None,
+        seen: Sequence[str] = (),
+        boilerplate: Blob | None = None,
         now: datetime | None = None,
     ) -> UpsertResult:
         """Save the source state and upsert its items in ONE transaction."""
         prepared = _prepare(items, raw_hashes)
+        if boilerplate is not None and not isinstance(boilerplate, (str, bytes)):
+            raise StoreError("boilerplate must be str or bytes")
+        stamp = to_micros(now_utc(now))
         with self._write() as conn:
             self._save_source(conn, state)
-            return self._upsert(conn, state.url, prepared, to_micros(now_utc(now)))
+            result = self._upsert(conn, state.url, prepared, stamp)
+            fresh = {p[0].id for p in prepared}
+            touched: list[str] = []
+            for item_id in dict.fromkeys(seen):
+                if item_id in fresh:
+                    continue
+                cur = conn.execute(
+                    "UPDATE items SET last_seen = ? WHERE source = ? AND item_id = ?",
+                    (stamp, state.url, item_id),
+                )
+                if cur.rowcount == 1:
+                    touched.append(item_id)
+            if boilerplate is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO blobs (kind, key, data) VALUES ('boilerplate', ?, ?)",
+                    (state.url, boilerplate),
+                )
+        if not touched:
+            return result
+        statuses = dict(result.statuses)
+        statuses.update((i, "unchanged") for i in touched)
+        return UpsertResult(
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged + len(touched),
+            statuses=statuses,
+        )
 
     @staticmethod
     def _upsert(
