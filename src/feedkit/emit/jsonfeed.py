@@ -93,7 +93,7 @@ def _item(entry: EmitEntry, entries: Sequence[EmitEntry]) -> dict[str, Any]:
     else:
         out["content_text"] = ""
     if entry.summary_html and entry.content_html:
-        summary = html_to_text(entry.summary_html)
+        summary = plain_text(html_to_text(entry.summary_html))
         if summary:
             out["summary"] = summary
     for key, value in (("date_published", _iso(item.published)),
