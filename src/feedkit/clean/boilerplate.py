@@ -44,7 +44,7 @@ __all__ = ["FieldResult", "Hit", "match_lines", "strip_boilerplate_html"]
 
 # A navigation title is a short line: at most this many characters / words.
 MAX_TITLE_CHARS = 220
-MAX_TITLE_WORDS = 32
+MAX_TITLE_WORDS = 24
 # Structural matches longer than a rule's max_chars are still removed when they
 # are mostly links (related-post lists) and not longer than this.
 MAX_LINK_LIST_CHARS = 4000
@@ -95,8 +95,10 @@ def _looks_like_title(text: str, rules: RuleSet) -> bool:
     flat = " ".join(text.split())
     if not flat or len(flat) > MAX_TITLE_CHARS or len(flat.split()) > MAX_TITLE_WORDS:
         return False
-    # A title does not hold several sentences.
-    return flat.count(". ") < 2
+    # A title does not hold several sentences, nor is it a long sentence ending in a period.
+    if flat.count(". ") >= 2:
+        return False
+    return not (flat.endswith(".") and len(flat.split()) > 12)
 
 
 def _rel_from_tokens(node: HtmlElement, stop: HtmlElement) -> str | None:
@@ -207,7 +209,9 @@ def match_lines(
         flat = " ".join(raw.split())
         if not flat:
             continue
-        rule = rules.match_text(flat, title=title) if len(flat) <= 600 else None
+        line_links = links[i] if links else []
+        is_link = len(line_links) == 1 and _same_text(line_links[0][1], flat)
+        rule = rules.match_text(flat, title=title, is_link=is_link) if len(flat) <= 600 else None
         if rule is not None and len(flat) > rule.max_chars:
             rule = None
         if rule is not None:
@@ -218,6 +222,8 @@ def match_lines(
                     navs.append(nav)
             continue
         split = split_label(flat, rules) if len(flat) <= MAX_TITLE_CHARS + 40 else None
+        if split is None and line_links and len(flat) <= MAX_TITLE_CHARS + 40:
+            split = _label_plus_link(flat, line_links, rules)
         if split is not None:
             rel, nav_title = split
             url = _url_for(links[i] if links else [], nav_title)
@@ -225,6 +231,24 @@ def match_lines(
             navs.append(NavLink(rel=rel, url=url, title=nav_title))
     _ = n
     return remove, navs
+
+
+def _same_text(a: str, b: str) -> bool:
+    return normalize_text(a) == normalize_text(b)
+
+
+def _label_plus_link(
+    flat: str, links: list[tuple[str, str]], rules: RuleSet
+) -> tuple[str, str] | None:
+    """``<span>Previous Article</span><a>Title</a>``: a label plus one link's text."""
+    for _href, ltext in links:
+        if not ltext or ltext not in flat:
+            continue
+        residual = flat.replace(ltext, " ", 1)
+        rule = rules.match_text(residual)
+        if rule is not None and rule.rel:
+            return rule.rel, _clean_title(ltext)
+    return None
 
 
 def _label_rule(rules: RuleSet, rel: str) -> Rule:
@@ -283,7 +307,7 @@ def _inline_pass(root: HtmlElement, rules: RuleSet, title: str | None,
         text = " ".join(element_text(el).split())
         if not text or len(text) > 200:
             continue
-        rule = rules.match_text(text, title=title)
+        rule = rules.match_text(text, title=title, is_link=el.tag == "a")
         if rule is not None and rule.rel and el.tag == "a":
             navs.append(NavLink(rel=rule.rel, url=el.get("href") or None))
         elif rule is None and el.tag == "a":

@@ -16,6 +16,8 @@ a unique ``name`` and matchers.  Two families of matchers exist:
   ``"read more"`` are the same.  A block longer than ``max_chars`` never
   matches, so a paragraph that merely *contains* a phrase is kept.
 
+``links_only=True`` makes a text rule match only a line that is one link (or
+an inline link), for open-ended patterns such as "Continue reading <title>".
 ``inline=True`` lets a text rule also remove an inline element (a link, a
 ``<span>``) inside a longer paragraph, for "Read more" links at the end of an
 excerpt.  ``rel`` marks navigation labels (``"previous"``/``"next"``): the
@@ -95,6 +97,7 @@ class Rule:
     patterns: tuple[str, ...] = ()
     max_chars: int = 300
     inline: bool = False
+    links_only: bool = False
     rel: str | None = None
     lang: str = "en"
     description: str = ""
@@ -276,11 +279,14 @@ class RuleSet:
                     return rule
         return self.tag_index.get(tag)
 
-    def match_text(self, text: str, *, title: str | None = None) -> Rule | None:
+    def match_text(
+        self, text: str, *, title: str | None = None, is_link: bool = False
+    ) -> Rule | None:
         """The text rule whose phrase or pattern is the whole of ``text``, or ``None``.
 
         ``title`` (the item's own title) is substituted by ``{title}`` first so
         that patterns such as ``continue reading {title}`` can match.
+        ``is_link`` says the text is a whole link (enables ``links_only`` rules).
         """
         norm = normalize_text(text)
         if not norm:
@@ -296,7 +302,7 @@ class RuleSet:
                 if rule is not None:
                     return rule
         for rx, rule in self.text_regexes:
-            if rx.fullmatch(norm):
+            if (is_link or not rule.links_only) and rx.fullmatch(norm):
                 return rule
         return None
 
@@ -577,16 +583,27 @@ def _rules() -> Iterator[Rule]:
                    description="'read more' / 'continue reading' links and lines")
     yield Rule(
         kind="related_read_more",
-        name="read-more-patterns",
+        name="read-more-links",
         patterns=(
-            r"(?:continue reading|read more|keep reading)(?: about)? .{1,140}",
-            r"(?:lire la suite|weiterlesen|seguir leyendo|continuar lendo|читать далее)"
-            r"(?: de| von| de l[’']article)? .{1,140}",
-            r"the post .{1,200} is from .{1,80}",
+            r"(?:continue reading|keep reading|read more|read the rest of|read the full|"
+            r"lire la suite|weiterlesen|seguir leyendo|continuar lendo|leia mais|leer más|"
+            r"читать далее)\b.{0,160}",
+        ),
+        links_only=True,
+        inline=True,
+        max_chars=200,
+        description="a link reading 'Continue reading <any title>' (only when the whole "
+        "line is that link, or inline)",
+    )
+    yield Rule(
+        kind="related_read_more",
+        name="read-more-quoted",
+        patterns=(
+            r"(?:continue reading|keep reading|read more)(?: about)? [“\"«‘'].{1,160}",
         ),
         inline=True,
-        max_chars=180,
-        description="'Continue reading <title>' with varying titles",
+        max_chars=200,
+        description="'Continue reading “<title>”' lines",
     )
 
     # ----------------------------------------------------------------- comments
@@ -614,7 +631,7 @@ def _rules() -> Iterator[Rule]:
             r"\d+ (?:comments?|responses?|replies|commentaires?|kommentare?|comentarios?|"
             r"comentários?|комментари(?:й|я|ев))(?: so far)?",
             r"(?:comments?|commentaires?|kommentare?|comentarios?|comentários?|"
-            r"комментарии) ?\(\d+\)",
+            r"комментарии) ?\(\d+\)?",
             r"(?:view|read|see|join) (?:all )?(?:\d+ )?comments?(?: on .{1,140})?",
         ),
         inline=True,
