@@ -27,7 +27,8 @@ CASES: list[Case] = [
         id="comments-class",
         kind="comment_count",
         lang="en",
-        input=P.format(ART["en"]) + '<span class="comments-link"><a href="/c">3 responses</a></span>',
+        input=P.format(ART["en"])
+        + '<span class="comments-link"><a href="/c">3 responses</a></span>',
         keep=[ART["en"]],
         gone=["3 responses"],
     ),

@@ -100,7 +100,8 @@ CASES: list[Case] = [
         kind="navigation",
         lang="fr",
         input=P.format(ART["fr"])
-        + "<p>Article précédent</p><p><a href='https://ex.fr/a'>La grève des ports se termine</a></p>"
+        + "<p>Article précédent</p>"
+        "<p><a href='https://ex.fr/a'>La grève des ports se termine</a></p>"
         "<p>Article suivant</p><p><a href='https://ex.fr/b'>Le pont rouvre enfin</a></p>",
         keep=[ART["fr"]],
         gone=["Article précédent", "Article suivant", "La grève des ports", "Le pont rouvre"],

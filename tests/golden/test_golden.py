@@ -32,7 +32,8 @@ def test_golden_set_size_and_coverage() -> None:
     for lang in ("en", "fr", "de", "es", "pt", "ru"):
         nav_langs = {c.lang for c in CASES if c.kind == "navigation"}
         more_langs = {c.lang for c in CASES if c.id.startswith("readmore-")}
-        assert lang in nav_langs and lang in more_langs
+        assert lang in nav_langs
+        assert lang in more_langs
 
 
 def _run(case: Case) -> tuple[str, Item, list[str]]:
