@@ -179,7 +179,7 @@ def _json_ld_objects(root: Any) -> list[dict[str, Any]]:
             continue
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         stack: list[Any] = [data]
         while stack and len(found) < 200:
@@ -222,29 +222,31 @@ def _ld_article(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
     return best
 
 
-def _ld_text(value: Any) -> str | None:
+def _ld_text(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
+    if depth > 5:
+        return None
     if isinstance(value, dict):
-        return _ld_text(value.get("name") or value.get("url") or value.get("@id"))
+        return _ld_text(value.get("name") or value.get("url") or value.get("@id"), depth + 1)
     if isinstance(value, list):
-        for v in value:
-            got = _ld_text(v)
+        for v in value[:20]:
+            got = _ld_text(v, depth + 1)
             if got:
                 return got
     return None
 
 
-def _ld_authors(value: Any) -> list[str]:
+def _ld_authors(value: Any, depth: int = 0) -> list[str]:
     if isinstance(value, str):
         return [value.strip()] if value.strip() and "://" not in value else []
     if isinstance(value, dict):
         name = value.get("name")
         return [name.strip()] if isinstance(name, str) and name.strip() else []
-    if isinstance(value, list):
+    if isinstance(value, list) and depth < 5:
         out: list[str] = []
         for v in value[:20]:
-            out.extend(_ld_authors(v))
+            out.extend(_ld_authors(v, depth + 1))
         return out
     return []
 
@@ -336,11 +338,7 @@ def _metadata(root: Any, url: str | None) -> _Meta:
         or metas.get("dc.title")
     )
     if not title:
-        h1 = next(root.iter("h1"), None)
-        title = h1.text_content() if h1 is not None else None
-    if not title:
-        node = next(root.iter("title"), None)
-        title = node.text_content() if node is not None else None
+        title = _page_title(root)
 
     authors = _ld_authors(ld.get("author"))
     if not authors:
@@ -391,14 +389,34 @@ def _metadata(root: Any, url: str | None) -> _Meta:
     )
 
 
-def _ld_image(value: Any) -> str | None:
+_TITLE_SEPARATORS = re.compile(r"\s+[|·•–—:-]\s+|\s+»\s+")
+
+
+def _page_title(root: Any) -> str | None:
+    """The ``<title>`` without its site-name suffix (or the ``<h1>`` it contains)."""
+    node = next(root.iter("title"), None)
+    page = _clean_line(node.text_content()) if node is not None else None
+    h1 = next(root.iter("h1"), None)
+    heading = _clean_line(h1.text_content()) if h1 is not None else None
+    if page and heading and heading.lower() in page.lower():
+        return heading
+    if page:
+        parts = _TITLE_SEPARATORS.split(page)
+        if len(parts) > 1:  # "Story title | Site name", rarely the other way round
+            first = parts[0] if len(parts[0].split()) >= 2 else max(parts, key=len)
+            return first
+        return page
+    return heading
+
+
+def _ld_image(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
         got = value.get("url") or value.get("contentUrl")
         return got if isinstance(got, str) else None
-    if isinstance(value, list) and value:
-        return _ld_image(value[0])
+    if isinstance(value, list) and value and depth < 5:
+        return _ld_image(value[0], depth + 1)
     return None
 
 
@@ -640,6 +658,8 @@ def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
     # split in parts (around ads or images) stays whole.
     while True:
         prose = stats[best][2]
+        if prose <= 0:
+            return best
         for child in best:
             st = stats.get(child)
             if st is not None and st[2] >= _DESCEND * prose:
@@ -678,8 +698,8 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
             continue
         tag = el.tag
         total, link, prose = st[0], st[1], st[2]
-        if tag in _INLINE and tag != "a":
-            continue
+        if tag in _INLINE:
+            continue  # inline elements go or stay with their block
         remove = False
         if tag in ("h1", "h2") and title_words:
             words = _norm_words(el.text_content())
@@ -752,10 +772,16 @@ def _render_text(container: Any) -> str:
             stack.append((child, False))
     blocks: list[str] = []
     for block in "".join(parts).split(_BLOCK_BREAK):
-        lines = [" ".join(line.split()) for line in block.split("\n")]
-        text = "\n".join(line for line in lines if line)
-        if text:
-            blocks.append(text)
+        lines: list[str] = []
+        for line in block.split("\n"):
+            line = " ".join(line.split())
+            if line:
+                lines.append(line)
+            elif lines:  # an empty line (<br><br>) ends a paragraph
+                blocks.append("\n".join(lines))
+                lines = []
+        if lines:
+            blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
