@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from feedkit.cli import main
 
-from .conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES
 
 
 def test_aggregate_writes_file_and_says_where(tmp_path: Path,
@@ -49,10 +49,16 @@ def test_failed_source_gives_exit_1_and_one_line_reason(
     assert (tmp_path / "o.xml").exists()  # the good source was still emitted
 
 
-def test_opml_source_expands_to_its_feeds(tmp_path: Path) -> None:
+def test_opml_source_expands_to_its_feeds(httpserver: HTTPServer, tmp_path: Path) -> None:
+    outlines = []
+    for name in ("harbor-gazette.rss.xml", "coastal-wire.atom.xml", "night-desk.json"):
+        httpserver.expect_request(f"/{name}").respond_with_data((SAMPLES / name).read_bytes())
+        outlines.append(f'<outline type="rss" text="{name}" xmlUrl="{httpserver.url_for(name)}"/>')
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head>'
+                    f'<body><outline text="News">{"".join(outlines)}</outline></body></opml>')
     out = tmp_path / "o.json"
-    assert main(["aggregate", str(SAMPLES / "sources.opml"), "-o", str(out),
-                 "--format", "json"]) == 0
+    assert main(["aggregate", str(opml), "-o", str(out), "--format", "json"]) == 0
     feeds = {it["_feedkit"]["feed_title"] for it in json.loads(out.read_text())["items"]}
     assert feeds == {"Harbor Gazette", "Coastal Wire", "Night Desk"}
 

@@ -1,7 +1,19 @@
 """feedkit: fetch, clean, link and re-emit RSS, Atom and JSON feeds."""
 
-from __future__ import annotations
 
+from .aggregator import Aggregator as Aggregator
+from .aggregator import SourceResult as SourceResult
+from .clean import CleanReport as CleanReport
+from .clean import DropItem as DropItem
+from .clean import LearnedBoilerplate as LearnedBoilerplate
+from .clean import Rule as Rule
+from .clean import RuleSet as RuleSet
+from .clean import clean_item as clean_item
+from .clean import clean_items as clean_items
+from .clean import explain_item as explain_item
+from .clean.fulltext import Article as Article
+from .clean.fulltext import extract_article as extract_article
+from .emit import emit_feed as emit_feed
 from .errors import BlockedAddressError as BlockedAddressError
 from .errors import CleanError as CleanError
 from .errors import ConnectionFailed as ConnectionFailed
@@ -18,6 +30,12 @@ from .errors import ResponseTooLarge as ResponseTooLarge
 from .errors import RetryLater as RetryLater
 from .errors import SourceError as SourceError
 from .errors import StoreError as StoreError
+from .fetch import Fetcher as Fetcher
+from .fetch import NetworkPolicy as NetworkPolicy
+from .fetch import discover_feeds as discover_feeds
+from .link import LinkIndex as LinkIndex
+from .link import LinkResult as LinkResult
+from .link import link_items as link_items
 from .model import Author as Author
 from .model import Enclosure as Enclosure
 from .model import Feed as Feed
@@ -27,14 +45,21 @@ from .model import Item as Item
 from .model import NavLink as NavLink
 from .model import ParseResult as ParseResult
 from .model import Relation as Relation
+from .parse import parse_feed as parse_feed
+from .store import MemoryStore as MemoryStore
+from .store import SQLiteStore as SQLiteStore
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Aggregator",
+    "Article",
     "Author",
     "BlockedAddressError",
     "CleanError",
+    "CleanReport",
     "ConnectionFailed",
+    "DropItem",
     "EmitError",
     "Enclosure",
     "Feed",
@@ -42,11 +67,17 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "FetchTimeout",
+    "Fetcher",
     "GoneError",
     "Group",
     "HTTPStatusError",
     "Item",
+    "LearnedBoilerplate",
+    "LinkIndex",
+    "LinkResult",
+    "MemoryStore",
     "NavLink",
+    "NetworkPolicy",
     "NotAFeedError",
     "ParseError",
     "ParseResult",
@@ -54,6 +85,18 @@ __all__ = [
     "Relation",
     "ResponseTooLarge",
     "RetryLater",
+    "Rule",
+    "RuleSet",
+    "SQLiteStore",
     "SourceError",
+    "SourceResult",
     "StoreError",
+    "clean_item",
+    "clean_items",
+    "discover_feeds",
+    "emit_feed",
+    "explain_item",
+    "extract_article",
+    "link_items",
+    "parse_feed",
 ]
