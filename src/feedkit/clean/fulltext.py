@@ -141,7 +141,7 @@ _PARSER = lxml_html.HTMLParser(  # type: ignore[call-arg]  # stubs lack default_
     default_doctype=False, collect_ids=False,
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _parse(text: str) -> Any:
@@ -454,7 +454,8 @@ _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"modal", r"overlay", r"toolbar", r"tags", r"taglist", r"tagcloud", r"pagination",
     r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
     r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
-    r"screen", r"visually", r"masthead", r"banner", r"toc", r"hidden", r"\w*captions?",
+    r"screen", r"visually", r"masthead", r"banner", r"toc", r"\w*captions?",
+    r"hidden(?![-_](?:xs|sm|md|lg|xl|print|mobile|desktop|tablet|phone))",
     r"credits?", r"condition[-_]invisible", r"dates?", r"timestamp", r"dateline",
 ))), re.I)
 # ... unless one of these says "this is the article" (compound class names)
@@ -736,7 +737,8 @@ _BYLINE = re.compile(
     re.I,
 )
 
-_BLOCK_BREAK = "\x00"
+_BLOCK_BREAK = "\x00"  # control characters were replaced before parsing
+_LINE_BREAK = "\x01"
 
 
 def _render_text(container: Any) -> str:
@@ -759,7 +761,7 @@ def _render_text(container: Any) -> str:
                 parts.append(el.tail)
             continue
         if tag == "br":
-            parts.append("\n")
+            parts.append(_LINE_BREAK)
         elif tag not in inline:
             parts.append(_BLOCK_BREAK)
         elif tag in ("td", "th"):
@@ -773,7 +775,7 @@ def _render_text(container: Any) -> str:
     blocks: list[str] = []
     for block in "".join(parts).split(_BLOCK_BREAK):
         lines: list[str] = []
-        for line in block.split("\n"):
+        for line in block.split(_LINE_BREAK):
             line = " ".join(line.split())
             if line:
                 lines.append(line)
@@ -787,9 +789,13 @@ def _render_text(container: Any) -> str:
 
 def _text_from_body(body: str) -> tuple[str, str]:
     """Plain text and HTML paragraphs from a JSON-LD ``articleBody``."""
+    body = _CONTROL.sub(" ", body)
     if "<" in body and ">" in body:
-        fragment = lxml_html.fragment_fromstring(body, create_parent="div", parser=_PARSER)
-        text = _render_text(fragment)
+        try:
+            fragment = lxml_html.fragment_fromstring(body, create_parent="div", parser=_PARSER)
+        except (etree.ParserError, ValueError):
+            fragment = None
+        text = _render_text(fragment) if fragment is not None else re.sub(r"<[^>]*>", " ", body)
     else:
         text = body
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", text)]
@@ -872,6 +878,7 @@ _TEASER_TAIL = re.compile(
 def _plain(html: str) -> str:
     if not html or not html.strip():
         return ""
+    html = _CONTROL.sub(" ", html)
     if "<" not in html:
         return " ".join(html.split())
     try:
