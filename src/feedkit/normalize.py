@@ -43,6 +43,17 @@ TRACKING_PARAMS = frozenset(
 #: Prefixes of tracking parameters (``utm_source``, ``utm_medium`` ...).
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Already-canonical absolute URLs (lower-case host, no port, no fragment) skip
+# the full parse; group 1 is the path, group 2 the query.
+_SIMPLE_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(/[^?#\s\\]*)?(\?[^#\s\\]*)?")
+_TRACKING_HINT = re.compile(
+    r"[?&](?:"
+    + "|".join(re.escape(p) for p in TRACKING_PREFIXES)
+    + "|"
+    + "|".join(re.escape(p) + "=" for p in sorted(TRACKING_PARAMS))
+    + ")",
+    re.IGNORECASE,
+)
 _WS = re.compile(r"\s+")
 # A tag starts with a letter, "/" or "!" (comments, CDATA); "a < b" is not a tag.
 _TAG = re.compile(r"<[A-Za-z/!][^<>]{0,2000}>")
@@ -71,6 +82,9 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     url = url.strip()
     if not url:
         return None
+    fast = _SIMPLE_URL.fullmatch(url)
+    if fast is not None and (fast.group(2) is None or _TRACKING_HINT.search(fast.group(2)) is None):
+        return url if fast.group(1) else url + "/"
     try:
         if base:
             url = urljoin(base, url)

@@ -210,10 +210,7 @@ def _doctype_end(data: bytes, start: int) -> int:
         if token == b"[":
             in_subset = True
             continue
-        if in_subset:
-            closes = token.startswith(b"]") and token.endswith(b">")
-        else:
-            closes = token == b">"
+        closes = token.startswith(b"]") and token.endswith(b">") if in_subset else token == b">"
         if closes:
             return pos
     raise ParseError("unterminated DOCTYPE")

@@ -293,8 +293,11 @@ def _rss_channel_field(feed: RawFeed, el: etree._Element, k: str, ctx: _Ctx) -> 
         feed.ttl_minutes = _int(_text(el))
 
 
+_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+
+
 def _rss_item(item: etree._Element, ctx: _Ctx) -> RawEntry:
-    e = RawEntry(base=ctx.base(item), language=item.get(_XML_LANG))
+    e = RawEntry(base=ctx.base(item), language=item.get(_XML_LANG), guid=item.get(_RDF_ABOUT))
     guid_link: str | None = None
     alt_link: str | None = None
     for el in item:
@@ -304,7 +307,7 @@ def _rss_item(item: etree._Element, ctx: _Ctx) -> RawEntry:
             handler(e, el, ctx)
         elif k == "guid":
             text = _text(el).strip()
-            if text and e.guid is None:
+            if text and (e.guid is None or e.guid == item.get(_RDF_ABOUT)):
                 e.guid = text
                 if el.get("isPermaLink", "true").strip().lower() == "true":
                     guid_link = text

@@ -182,7 +182,9 @@ def parse_with_feedparser(
     warnings: list[str] = []
     if d.get("bozo"):
         exc = d.get("bozo_exception")
-        warnings.append(f"feedparser: {type(exc).__name__}: {str(exc)[:200]}")
+        # "no Content-type specified" only says the caller gave no headers
+        if not (type(exc).__name__ == "NonXMLContentType" and "content-type" not in response_headers):
+            warnings.append(f"feedparser: {type(exc).__name__}: {str(exc)[:200]}")
     version = d.get("version") or ""
     fdict = d.get("feed") or {}
     entries = d.get("entries") or []

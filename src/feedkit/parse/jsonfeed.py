@@ -95,7 +95,9 @@ def _entry(item: dict[str, Any], warnings: list[str]) -> RawEntry:
         content = RawText(item["content_text"], "text")
     e = RawEntry(
         guid=_str(item.get("id")),
-        title=RawText(item["title"], "text") if _str(item.get("title")) else None,
+        # JSON Feed titles are plain text by the spec, but publishers routinely
+        # put entities in them; they are read like RSS titles (unescaped).
+        title=RawText(item["title"], "html") if _str(item.get("title")) else None,
         link=_str(item.get("url")) or _str(item.get("external_url")),
         published=_date(item.get("date_published"), warnings),
         updated=_date(item.get("date_modified"), warnings),
