@@ -127,26 +127,41 @@ def clean_batch(
     chain: list[Cleaner] = list(default_cleaners() if cleaners is None else cleaners)
     chain.extend(extra_cleaners)
     given = _as_learned(learned)
-    if learn and any(c is strip_learned for c in chain):
-        fresh = LearnedBoilerplate.learn(items, min_items=min_items, min_share=min_share)
-        merged = fresh.merge(given)
-    else:
-        merged = given
     ctx = CleanContext(
-        rules=DEFAULT_RULES if rules is None else rules, learned=merged, options=dict(options)
+        rules=DEFAULT_RULES if rules is None else rules, learned=given, options=dict(options)
     )
-    kept: list[Item] = []
     dropped: list[DroppedItem] = []
     failures: list[CleanError] = []
-    for item in items:
-        try:
-            kept.append(run_chain(item, chain, ctx, errors=errors, failures=failures))
-        except DropItem as signal:
-            dropped.append(DroppedItem(item, signal.reason))
+    # Learning happens between the cleaners before strip_learned and the rest, so
+    # that what the rules already removed is not learned again.
+    split = next((i for i, c in enumerate(chain) if c is strip_learned), None)
+    phases = [chain] if split is None else [chain[:split], chain[split:]]
+    # (position, original, current) so drops report the item as it came in
+    current: list[tuple[int, Item, Item]] = [(i, item, item) for i, item in enumerate(items)]
+    for n, phase in enumerate(phases):
+        if n == 1 and learn:
+            fresh = LearnedBoilerplate.learn(
+                [c for _, _, c in current], min_items=min_items, min_share=min_share,
+                keys_out=ctx.item_keys,
+            )
+            ctx.learned = fresh.merge(given)
+        survivors: list[tuple[int, Item, Item]] = []
+        for pos, original, item in current:
+            try:
+                out = run_chain(item, phase, ctx, errors=errors, failures=failures)
+            except DropItem as signal:
+                dropped.append(DroppedItem(original, signal.reason))
+                continue
+            survivors.append((pos, original, out))
+        current = survivors
+    kept = [c for _, _, c in current]
+    merged = ctx.learned
+    order = {item.id: i for i, item in reversed(list(enumerate(items)))}
+    removals = sorted(ctx.removals, key=lambda r: order.get(r.item_id, len(order)))
     return CleanReport(
         items=tuple(kept),
         dropped=tuple(dropped),
-        removals=tuple(ctx.removals),
+        removals=tuple(removals),
         learned=merged,
         errors=tuple(failures),
     )

@@ -244,7 +244,9 @@ def _label_plus_link(
     for _href, ltext in links:
         if not ltext or ltext not in flat:
             continue
-        residual = flat.replace(ltext, " ", 1)
+        residual = flat.replace(ltext, " ", 1).strip()
+        if residual.endswith((".", "!", "?", ",")):
+            continue  # "Previous <a>musings on the topic</a>." is a sentence, not navigation
         rule = rules.match_text(residual)
         if rule is not None and rule.rel:
             return rule.rel, _clean_title(ltext)

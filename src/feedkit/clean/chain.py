@@ -93,13 +93,16 @@ class CleanContext:
     boilerplate to apply, ``options`` any extra keyword options given to
     :func:`feedkit.clean.clean_items` (custom cleaners may read them), and
     ``removals`` collects :class:`Removal` records; cleaners add to it with
-    :meth:`record`.
+    :meth:`record`.  ``item_keys`` caches the learned-template keys of the
+    items seen while learning (``id(item)`` -> keys), so the ``strip_learned``
+    cleaner only parses items that carry a learned block.
     """
 
     rules: RuleSet
     learned: LearnedBoilerplate
     options: Mapping[str, Any] = field(default_factory=dict)
     removals: list[Removal] = field(default_factory=list)
+    item_keys: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def record(
         self, item: Item, field_name: str, kind: str, rule: str, text: str

@@ -23,10 +23,10 @@ from dataclasses import replace
 from ..model import Item, NavLink
 from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
 from .chain import CleanContext, Cleaner, DropItem
-from .dom import iter_units, parse_fragment, remove_unit, serialize_fragment
+from .dom import drop_empty, iter_units, parse_fragment, remove_unit, serialize_fragment
 from .plaintext import clean_text, html_to_text
 from .sanitize import sanitize_html
-from .template import template_key
+from .template import MIN_WORDS, block_key, learnable
 
 __all__ = [
     "default_cleaners",
@@ -94,6 +94,9 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
     templates = ctx.learned.for_feed(item.feed_url)
     if not templates:
         return item
+    known = ctx.item_keys.get(id(item))
+    if known is not None and known.isdisjoint(templates):
+        return item
     changes: dict[str, str | None] = {}
     planned: list[tuple[str, str, str]] = []
     remaining_text = 0
@@ -105,9 +108,10 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
             lines = value.splitlines()
             kept: list[str] = []
             for line in lines:
-                key = template_key(line, title=item.title) if line.strip() else ""
-                if key in templates:
-                    planned.append((name, key, line))
+                flat = " ".join(line.split())
+                key = block_key(flat, item.title) if len(line.split()) >= MIN_WORDS else None
+                if key is not None and key in templates:
+                    planned.append((name, key, flat))
                 else:
                     kept.append(line)
             remaining_text += len("".join(kept).strip())
@@ -115,29 +119,26 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
                 changes[name] = "\n".join(kept).strip() or None
             continue
         root = parse_fragment(value)
-        units = iter_units(root)
         hit_units = []
-        for unit in units:
+        for unit in iter_units(root):
+            if not learnable(unit):
+                continue
             flat = " ".join(unit.text.split())
-            key = template_key(flat, title=item.title)
-            if key in templates:
+            key = block_key(flat, item.title)
+            if key is not None and key in templates:
                 hit_units.append(unit)
                 planned.append((name, key, flat))
         for unit in reversed(hit_units):
             remove_unit(unit)
         if hit_units:
-            from .dom import drop_empty
-
             drop_empty(root)
             new_html = serialize_fragment(root)
             changes[name] = new_html or None
             remaining_text += len(html_to_text(new_html))
         else:
             remaining_text += len(html_to_text(value))
-    if not planned:
-        return item
-    if remaining_text == 0:
-        return item  # never eat the whole item
+    if not planned or remaining_text == 0:
+        return item  # nothing learned here, or it would eat the whole item
     for name, key, text in planned:
         ctx.record(item, name, "learned", f"feed-template:{key[:48]}", text)
     return replace(item, **changes)  # type: ignore[arg-type]

@@ -288,13 +288,17 @@ class RuleSet:
         that patterns such as ``continue reading {title}`` can match.
         ``is_link`` says the text is a whole link (enables ``links_only`` rules).
         """
-        norm = normalize_text(text)
-        if not norm:
+        if len(text) > 4 * self.max_text_chars:
             return None
-        rule = self.phrase_index.get(norm)
-        if rule is not None:
-            return rule
-        if title:
+        norm = normalize_text(text)
+        size = len(norm)
+        if not size or size > self.max_text_chars:
+            return None
+        if size <= self.max_phrase_chars:
+            rule = self.phrase_index.get(norm)
+            if rule is not None:
+                return rule
+        if title and size <= self.max_phrase_chars + len(title):
             nt = normalize_text(title)
             if nt and nt in norm and nt != norm:
                 templ = norm.replace(nt, "{title}")
@@ -302,9 +306,19 @@ class RuleSet:
                 if rule is not None:
                     return rule
         for rx, rule in self.text_regexes:
-            if (is_link or not rule.links_only) and rx.fullmatch(norm):
+            if size <= rule.max_chars and (is_link or not rule.links_only) and rx.fullmatch(norm):
                 return rule
         return None
+
+    @cached_property
+    def max_phrase_chars(self) -> int:
+        """Length of the longest normalized phrase (longer text skips phrase lookups)."""
+        return max((len(p) for p in self.phrase_index), default=0)
+
+    @cached_property
+    def max_text_chars(self) -> int:
+        """The largest ``max_chars`` of the text rules (longer text matches none)."""
+        return max((r.max_chars for r in self.rules if r.is_textual), default=0)
 
 
 def _rules() -> Iterator[Rule]:

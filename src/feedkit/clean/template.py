@@ -35,12 +35,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml.html import HtmlElement
+
 from ..errors import CleanError
 from ..model import Item
-from .dom import iter_units, parse_fragment
+from .dom import Unit, iter_units, parse_fragment
 from .rules import normalize_text
 
-__all__ = ["LearnedBoilerplate", "Template", "item_blocks", "template_key"]
+__all__ = [
+    "LearnedBoilerplate",
+    "Template",
+    "block_key",
+    "item_blocks",
+    "learnable",
+    "template_key",
+]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
@@ -59,10 +68,50 @@ def template_key(text: str, *, title: str | None = None) -> str:
     return _DIGITS.sub("0", norm)
 
 
+MAX_CHARS = 400
+
+
+def block_key(flat: str, title: str | None, max_chars: int = MAX_CHARS) -> str | None:
+    """The template key of a (whitespace-flattened) line, or ``None`` if it is not learnable."""
+    if not flat or len(flat) > max_chars:
+        return None
+    key = template_key(flat, title=title)
+    if key == "{title}" or not _distinctive(key):
+        return None
+    return key
+
+
 def _distinctive(key: str) -> bool:
-    fixed = _PLACEHOLDER.sub("", key)
-    letters = sum(ch.isalpha() for ch in fixed)
-    return letters >= 6
+    fixed = _PLACEHOLDER.sub("", key[:120])
+    return sum(map(str.isalpha, fixed)) >= 6
+
+
+_NOT_LEARNABLE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "table", "td",
+                            "th", "dt", "caption", "figcaption"})
+MIN_WORDS = 4
+
+
+def learnable(unit: Unit) -> bool:
+    """Whether a line may be learned (and removed) as boilerplate.
+
+    Headings, code, tables and captions are structure of the article, even
+    when they recur ("Ingredients", "Conclusion"); lines of fewer than
+    :data:`MIN_WORDS` words are kept too unless they are mostly a link ("Read
+    full topic").
+    """
+    el: HtmlElement | None = unit.element if unit.element is not None else unit.parent
+    depth = 0
+    while el is not None and depth < 6:
+        if el.tag in _NOT_LEARNABLE:
+            return False
+        el = el.getparent()
+        depth += 1
+    words = unit.text.split()
+    if len(words) >= MIN_WORDS:
+        return True
+    links = unit.links()
+    linked = sum(len(t) for _h, t in links)
+    return linked >= 0.6 * len(" ".join(words)) > 0
 
 
 def item_blocks(item: Item) -> list[tuple[str, str]]:
@@ -73,9 +122,13 @@ def item_blocks(item: Item) -> list[tuple[str, str]]:
         if not html or not html.strip():
             continue
         if "<" not in html:
-            out.extend((name, line) for line in html.splitlines() if line.strip())
+            out.extend(
+                (name, line) for line in html.splitlines() if len(line.split()) >= MIN_WORDS
+            )
             continue
-        out.extend((name, unit.text) for unit in iter_units(parse_fragment(html)))
+        out.extend(
+            (name, unit.text) for unit in iter_units(parse_fragment(html)) if learnable(unit)
+        )
     return out
 
 
@@ -117,9 +170,14 @@ class LearnedBoilerplate:
         *,
         min_items: int = 3,
         min_share: float = 0.5,
-        max_chars: int = 400,
+        max_chars: int = MAX_CHARS,
+        keys_out: dict[int, frozenset[str]] | None = None,
     ) -> LearnedBoilerplate:
-        """Learn the blocks recurring across items of each feed in ``items``."""
+        """Learn the blocks recurring across items of each feed in ``items``.
+
+        ``keys_out``, when given, receives ``id(item) -> template keys`` of
+        every item examined (lets the cleaner skip items with no learned key).
+        """
         by_feed: dict[str, list[Item]] = defaultdict(list)
         for item in items:
             by_feed[item.feed_url].append(item)
@@ -134,14 +192,14 @@ class LearnedBoilerplate:
                 seen: set[str] = set()
                 for _field, text in item_blocks(item):
                     flat = " ".join(text.split())
-                    if not flat or len(flat) > max_chars:
-                        continue
-                    key = template_key(flat, title=item.title)
-                    if key in seen or key == "{title}" or not _distinctive(key):
+                    key = block_key(flat, item.title, max_chars)
+                    if key is None or key in seen:
                         continue
                     seen.add(key)
                     examples.setdefault(key, flat)
                 counts.update(seen)
+                if keys_out is not None:
+                    keys_out[id(item)] = frozenset(seen)
             learned = {
                 key: Template(key, c, n, examples[key])
                 for key, c in counts.items()
