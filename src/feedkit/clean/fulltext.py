@@ -634,6 +634,10 @@ _DESCEND = 0.8
 
 
 _ZERO = [0.0] * 6
+# parts of an article, never the article itself
+_NO_DESCENT = frozenset({
+    "ul", "ol", "dl", "li", "table", "tbody", "tr", "td", "blockquote", "p", "pre", "figure",
+})
 
 
 def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
@@ -664,15 +668,16 @@ def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
         for child in best:
             st = stats.get(child)
             if st is not None and st[2] >= _DESCEND * prose:
+                if child.tag in _NO_DESCENT:
+                    return best
                 key = (child.tag, child.get("class"))
-                if not any(
-                    sib is not child and (sib.tag, sib.get("class")) == key
-                    and stats.get(sib, _ZERO)[2] >= 0.02 * prose
-                    for sib in best
-                ):
-                    best = child
-                    break
-                return best
+                for sib in best:
+                    if sib is child or stats.get(sib, _ZERO)[2] < 0.02 * prose:
+                        continue
+                    if sib.tag in _PROSE_TAGS or (sib.tag, sib.get("class")) == key:
+                        return best  # article text flows on beside the child
+                best = child
+                break
         else:
             return best
 
