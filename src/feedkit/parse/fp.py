@@ -260,3 +260,19 @@ def _entry(entry: Any, atom: bool, base: str | None) -> RawEntry:
     if isinstance(lang, str) and lang:
         e.language = lang
     return e
+
+
+def reparse_bozo(data: bytes) -> str | None:
+    """Re-read emitted feed bytes with feedparser; ``None`` when it sets no bozo flag.
+
+    Otherwise returns ``"ExceptionName: message"`` of feedparser's
+    ``bozo_exception``.  Used by :mod:`feedkit.selfcheck` and the tests to
+    prove that what feedkit emits is well-formed for the most common reader.
+    """
+    import feedparser
+
+    d = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    if not d.get("bozo"):
+        return None
+    exc = d.get("bozo_exception")
+    return f"{type(exc).__name__}: {exc}"
