@@ -153,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         speed = best_ms["feedkit"] / best_ms["trafilatura"]
         print()
         print(f"feedkit/trafilatura: F1 {fk['f1']:.3f} vs {tf['f1']:.3f} "
-              f"(ratio {fk['f1'] / tf['f1']:.3f}, {'above' if fk['f1'] > tf['f1'] else 'NOT above'})"
+              f"(ratio {fk['f1'] / tf['f1']:.3f}, "
+              f"{'above' if fk['f1'] > tf['f1'] else 'NOT above'})"
               f"; wcxb F1 ratio {fk['wcxb_f1'] / tf['wcxb_f1']:.3f}"
-              f"; ms/page ratio {speed:.2f} (target <= 0.80: {'met' if speed <= 0.8 else 'MISSED'})")
+              f"; ms/page ratio {speed:.2f} "
+              f"(target <= 0.80: {'met' if speed <= 0.8 else 'MISSED'})")
     elif "trafilatura" not in results:
         print("\ntrafilatura not installed: no ratios (pip install trafilatura)")
     return 0

@@ -630,7 +630,7 @@ def _drop_boilerplate(
 _K_OTHER = 0.15
 _K_LINK = 0.8
 _BOOST = 1.1
-_DESCEND = 0.8
+_DESCEND = 0.75
 
 
 _ZERO = [0.0] * 6
