@@ -94,9 +94,10 @@ class LinkIndex:
         self.common: set[int] = set()
         self.sample_heap: list[tuple[float, str]] = []
         self.df: dict[str, int] = {}
+        self.caps: dict[str, list[int]] = {}
         self.n_docs = 0
         self.stories: dict[str, StoryState] = {}
-        self.term_post: dict[str, dict[str, None]] = {}
+        self.term_post: dict[str, dict[str, float]] = {}
         self.story_heap: list[tuple[float, str]] = []
         self.pending_nav: dict[str, list[tuple[str, str]]] = {}
         self.now = float("-inf")
@@ -170,8 +171,8 @@ class LinkIndex:
         self.stories[sid] = story
         for m in members:
             self.records[m].story = sid
-        for t in story.centroid:
-            self.term_post.setdefault(t, {})[sid] = None
+        for t, w in story.centroid.items():
+            self.term_post.setdefault(t, {})[sid] = w
         heapq.heappush(self.story_heap, (ts, sid))
         return story
 
@@ -182,13 +183,16 @@ class LinkIndex:
         c = story.centroid
         post = self.term_post
         sid = story.id
+        active = story.active
         for t, w in vec.items():
             if t in c:
                 c[t] += w
+                if active:
+                    post[t][sid] = c[t]
             else:
                 c[t] = w
-                if story.active:
-                    post.setdefault(t, {})[sid] = None
+                if active:
+                    post.setdefault(t, {})[sid] = w
         story.units += 1
         story.members.extend(members)
         for m in members:
@@ -224,16 +228,12 @@ class LinkIndex:
         self._deactivate(sb)
         c = sa.centroid
         for t, w in sb.centroid.items():
-            if t in c:
-                c[t] += w
-            else:
-                c[t] = w
-                if sa.active:
-                    self.term_post.setdefault(t, {})[sa.id] = None
-        if not sa.active and sb.centroid:
+            c[t] = c.get(t, 0.0) + w
+        if sb.centroid:
             sa.active = True
-            for t in sa.centroid:
-                self.term_post.setdefault(t, {})[sa.id] = None
+        if sa.active:
+            for t, w in c.items():
+                self.term_post.setdefault(t, {})[sa.id] = w
         sa.units += sb.units
         sa.first_ts = min(sa.first_ts, sb.first_ts)
         if sb.last_ts > sa.last_ts:
@@ -340,6 +340,7 @@ class LinkIndex:
             "titles": {k: list(v) for k, v in self.titles.items()},
             "common": sorted(self.common),
             "df": dict(self.df),
+            "caps": {k: list(v) for k, v in self.caps.items()},
             "n_docs": self.n_docs,
             "stories": stories,
             "pending_nav": {k: [list(p) for p in v] for k, v in self.pending_nav.items()},
@@ -384,6 +385,7 @@ class LinkIndex:
             idx.titles = {str(k): [str(x) for x in v] for k, v in data["titles"].items()}
             idx.common = {int(h) for h in data["common"]}
             idx.df = {str(k): int(v) for k, v in data["df"].items()}
+            idx.caps = {str(k): [int(v[0]), int(v[1])] for k, v in data["caps"].items()}
             idx.n_docs = int(data["n_docs"])
             for sid, members, centroid, first, last, units, active in data["stories"]:
                 s = StoryState(
@@ -399,8 +401,8 @@ class LinkIndex:
                 s.recompute_norm()
                 idx.stories[s.id] = s
                 if s.active:
-                    for t in s.centroid:
-                        idx.term_post.setdefault(t, {})[s.id] = None
+                    for t, w in s.centroid.items():
+                        idx.term_post.setdefault(t, {})[s.id] = w
                     heapq.heappush(idx.story_heap, (s.last_ts, s.id))
             idx.pending_nav = {
                 str(k): [(str(a), str(b)) for a, b in v] for k, v in data["pending_nav"].items()

@@ -11,12 +11,13 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 
 from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
 from . import dedupe, navigation
 from .index import MAX_TITLE_POSTING, ItemRecord, LinkIndex, StoryState
-from .stories import BODY_WORDS, item_terms, shared_terms, tfidf_vector
+from .stories import BODY_WORDS, count_capitals, item_terms, shared_terms, tfidf_vector
 from .text import (
     content_hash,
     guid_key,
@@ -30,14 +31,59 @@ from .text import (
 
 __all__ = ["DEFAULT_WINDOW", "LinkResult", "link_items"]
 
+#: Items linked per chunk of a large batch (bounds memory).
+DEFAULT_CHUNK_SIZE = 5000
 #: Default time window for near duplicates and stories.
 DEFAULT_WINDOW = timedelta(days=3)
 #: Default cosine (unit vector to story centroid) needed to join a story.
 DEFAULT_STORY_THRESHOLD = 0.3
 #: Words of body text shingled for near-duplicate detection.
 SHINGLE_WORDS = 3000
+#: A term in more active story centroids than this does not nominate candidates.
+MAX_PROBE_STORIES = 50
+#: Heaviest terms of a vector used to nominate candidate stories.
+PROBE_TERMS = 10
+#: Candidate stories scored exactly per decision.
+MAX_CANDIDATES = 8
 #: Centroid terms used to look for stories to merge with.
 MERGE_PROBE_TERMS = 16
+
+
+def _link_chunk(
+    idx: LinkIndex,
+    batch: _Batch,
+    timed: Sequence[tuple[float, Item]],
+    *,
+    story_threshold: float,
+    jaccard: float,
+    containment: float,
+) -> None:
+    """Link one time-ordered chunk of new items into ``idx``."""
+    recs: list[ItemRecord] = []
+    for ts, it in timed:
+        rec = _featurize(it, ts, batch)
+        idx.records[rec.id] = rec
+        idx.dup_members[rec.id] = [rec.id]
+        recs.append(rec)
+    caps = idx.caps
+    for title_toks, body_toks in batch.tokens.values():
+        count_capitals(title_toks, caps)
+        count_capitals(body_toks, caps)
+    for iid, (title_toks, body_toks) in batch.tokens.items():
+        batch.terms[iid] = item_terms(title_toks, body_toks, batch.surfaces, caps)
+    batch.tokens.clear()
+    df = idx.df
+    for terms in batch.terms.values():
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    idx.n_docs += len(recs)
+    for iid, terms in batch.terms.items():
+        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs)
+    batch.terms.clear()
+    _dedupe(idx, batch, recs, jaccard=jaccard, containment=containment)
+    _cluster(idx, batch, recs, threshold=story_threshold)
+    _story_relations(idx, batch, recs)
+    _navigate(idx, batch, recs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +116,9 @@ class LinkResult:
 class _Batch:
     """Per-batch features that are not kept in the index."""
 
+    tokens: dict[str, tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]]] = field(
+        default_factory=dict
+    )
     terms: dict[str, dict[str, float]] = field(default_factory=dict)
     vecs: dict[str, dict[str, float]] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
@@ -117,7 +166,7 @@ def _featurize(item: Item, ts: float, batch: _Batch) -> ItemRecord:
     if len(body_words) > BODY_WORDS:
         # cut at roughly BODY_WORDS words without re-tokenizing
         lede = " ".join(body_text.split(" ")[: BODY_WORDS + BODY_WORDS // 4])
-    batch.terms[item.id] = item_terms(tokenize(title, title=True), tokenize(lede), batch.surfaces)
+    batch.tokens[item.id] = (tokenize(title, title=True), tokenize(lede))
     if item.navigation:
         batch.nav[item.id] = [(n.rel, n.url, n.title) for n in item.navigation]
     return rec
@@ -221,31 +270,62 @@ def _unit_vector(batch: _Batch, members: list[str]) -> dict[str, float]:
         for t, w in v.items():
             acc[t] = acc.get(t, 0.0) + w
     norm = math.sqrt(sum(w * w for w in acc.values())) or 1.0
-    return {t: w / norm for t, w in acc.items()}
+    return {t: w / norm for t, w in sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
 def _best_story(
     idx: LinkIndex, vec: dict[str, float], exclude: str = ""
 ) -> tuple[StoryState | None, float]:
-    dots: dict[str, float] = {}
+    """Return the active story whose centroid is most similar to ``vec``, and the cosine.
+
+    Candidates are nominated through the term postings by the
+    :data:`PROBE_TERMS` heaviest terms of ``vec`` (a term in more than
+    :data:`MAX_PROBE_STORIES` active stories is too common to nominate); the
+    :data:`MAX_CANDIDATES` best by partial dot product are then scored exactly.
+    """
     post = idx.term_post
     stories = idx.stories
-    for t, w in vec.items():
+    probe = islice(vec.items(), PROBE_TERMS)  # vectors list their heaviest terms first
+    partial: dict[str, float] = {}
+    for t, w in probe:
         p = post.get(t)
-        if p:
-            for sid in p:
-                dots[sid] = dots.get(sid, 0.0) + w * stories[sid].centroid[t]
+        if not p or len(p) > MAX_PROBE_STORIES:
+            continue
+        for sid, cw in p.items():
+            partial[sid] = partial.get(sid, 0.0) + w * cw
+    partial.pop(exclude, None)
+    if not partial:
+        return None, 0.0
+    if len(partial) > MAX_CANDIDATES:
+        cands = heapq.nlargest(MAX_CANDIDATES, partial, key=partial.__getitem__)
+    else:
+        cands = list(partial)
     best: StoryState | None = None
     best_key = (0.0, 0.0, "")
-    for sid, dot in dots.items():
-        if sid == exclude:
-            continue
+    items = vec.items()
+    for sid in cands:
         s = stories[sid]
+        c = s.centroid
+        dot = sum(w * c.get(t, 0.0) for t, w in items)
         sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
         key = (sim, -s.first_ts, sid)
         if best is None or key > best_key:
             best, best_key = s, key
     return best, best_key[0]
+
+
+def _centroid_moved(units: int) -> bool:
+    """Whether a story that just reached ``units`` units should look for merges.
+
+    A centroid of n units moves by about 1/n per new unit, so stories look for
+    merge partners at geometrically spaced sizes (2, 3, 4, 6, 8, 12, 16, ...)
+    rather than after every unit: the same merges, far fewer probes.
+    """
+    if units <= 4:
+        return True
+    while units % 2 == 0:
+        units //= 2
+    return units in (1, 3)
 
 
 def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:
@@ -302,13 +382,15 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
         best, sim = _best_story(idx, vec) if vec else (None, 0.0)
         if best is not None and sim >= threshold:
             idx.add_to_story(best, new, vec, ts)
-            _merge_similar(idx, best, threshold)
+            if _centroid_moved(best.units):
+                _merge_similar(idx, best, threshold)
         else:
             idx.new_story(new, vec, ts)
 
 
 def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
     done: set[str] = set()
+    reps: dict[str, str] = {}
     for rec in recs:
         r = idx.root(rec.id)
         if r in done:
@@ -317,7 +399,9 @@ def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> N
         story = idx.stories[idx.records[r].story]
         if len(story.members) < 2:
             continue
-        rep = story_rep(idx, story)
+        rep = reps.get(story.id)
+        if rep is None:
+            rep = reps[story.id] = story_rep(idx, story)
         if idx.root(rep) == r:
             continue
         vec = batch.vecs.get(r) or _unit_vector(batch, [m for m in idx.dup_members[r]])
@@ -406,6 +490,7 @@ def link_items(
     story_threshold: float = DEFAULT_STORY_THRESHOLD,
     jaccard_threshold: float = 0.5,
     containment_threshold: float = 0.8,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> LinkResult:
     """Link a batch of items: duplicates, same-story clusters, navigation.
 
@@ -420,18 +505,22 @@ def link_items(
 
     Items whose id was already linked (an earlier batch, or earlier in this
     one) are not linked again; they still appear in the returned groups.
-    Items without a date are placed at the newest time seen.
+    Items without a date are placed at the newest time seen.  A large batch
+    is linked in publication order, ``chunk_size`` items at a time, exactly as
+    if it had been fed chunk by chunk with an index (document frequencies and
+    capitalization statistics grow chunk by chunk); this bounds memory.
     """
     if not 0.0 < story_threshold <= 1.0:
         raise ValueError("story_threshold must be in (0, 1]")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
     if index is None:
         index = LinkIndex(window=window or DEFAULT_WINDOW)
     elif window is not None:
         index.window = window
     idx = index
-    batch = _Batch()
 
-    # 1. new items, features, document frequencies
+    # 1. the items not linked yet, in publication order
     fresh: list[Item] = []
     input_ids: list[str] = []
     seen_ids: set[str] = set()
@@ -445,26 +534,25 @@ def link_items(
     stamps = [_timestamp(it) for it in fresh]
     known = [t for t in stamps if t is not None]
     fallback = max(known) if known else (idx.now if math.isfinite(idx.now) else 0.0)
-    recs: list[ItemRecord] = []
-    for it, ts in zip(fresh, stamps, strict=True):
-        rec = _featurize(it, fallback if ts is None else ts, batch)
-        idx.records[rec.id] = rec
-        idx.dup_members[rec.id] = [rec.id]
-        recs.append(rec)
-    df = idx.df
-    for terms in batch.terms.values():
-        for t in terms:
-            df[t] = df.get(t, 0) + 1
-    idx.n_docs += len(recs)
-    for iid, terms in batch.terms.items():
-        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs)
-    recs.sort(key=lambda r: (r.ts, r.id))
+    timed = sorted(
+        ((fallback if ts is None else ts, it) for it, ts in zip(fresh, stamps, strict=True)),
+        key=lambda p: (p[0], p[1].id),
+    )
+    del fresh, stamps
 
-    # 2. duplicates, 3. stories (two sweeps in time order), 4. navigation
-    _dedupe(idx, batch, recs, jaccard=jaccard_threshold, containment=containment_threshold)
-    _cluster(idx, batch, recs, threshold=story_threshold)
-    _story_relations(idx, batch, recs)
-    _navigate(idx, batch, recs)
+    # 2. chunk by chunk: features, duplicates, stories, navigation
+    surfaces: dict[str, str] = {}
+    relations: list[Relation] = []
+    for start in range(0, len(timed), chunk_size):
+        batch = _Batch(surfaces=surfaces, relations=relations)
+        _link_chunk(
+            idx,
+            batch,
+            timed[start : start + chunk_size],
+            story_threshold=story_threshold,
+            jaccard=jaccard_threshold,
+            containment=containment_threshold,
+        )
 
     # 5. groups covering every input item exactly once
     duplicates: list[Group] = []
@@ -490,6 +578,6 @@ def link_items(
         reason = ""
         if len(st.members) > 1 and st.centroid:
             top = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
-            reason = "top terms: " + ", ".join(batch.surfaces.get(t, t) for t, _ in top)
+            reason = "top terms: " + ", ".join(surfaces.get(t, t) for t, _ in top)
         stories.append(Group(sid, (rep, *rest), reason))
-    return LinkResult(duplicates, stories, batch.relations, idx)
+    return LinkResult(duplicates, stories, relations, idx)

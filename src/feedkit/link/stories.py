@@ -35,6 +35,7 @@ __all__ = [
     "TITLE_WEIGHT",
     "VECTOR_TERMS",
     "cosine",
+    "count_capitals",
     "item_terms",
     "shared_terms",
     "tfidf_vector",
@@ -50,15 +51,42 @@ VECTOR_TERMS = 32
 BODY_WORDS = 300
 
 
+def count_capitals(tokens: Iterable[tuple[str, int, str]], caps: dict[str, list[int]]) -> None:
+    """Add capitalization evidence of ``tokens`` to ``caps``: ``{term: [capital, lower]}``.
+
+    Only informative positions count: a capitalized word inside a sentence
+    (:attr:`Token.ENTITY`, words only, not numbers or acronyms) and a
+    lower-case word (:attr:`Token.WORD`).
+    """
+    for term, kind, surface in tokens:
+        if kind == Token.WORD:
+            c = caps.get(term)
+            if c is None:
+                caps[term] = [0, 1]
+            else:
+                c[1] += 1
+        elif kind == Token.ENTITY and surface[:1].isupper() and not surface.isupper():
+            c = caps.get(term)
+            if c is None:
+                caps[term] = [1, 0]
+            else:
+                c[0] += 1
+
+
 def item_terms(
     title_tokens: Iterable[tuple[str, int, str]],
     body_tokens: Iterable[tuple[str, int, str]],
     surfaces: dict[str, str] | None = None,
+    caps: Mapping[str, list[int]] | None = None,
 ) -> dict[str, float]:
     """Return boosted term frequencies of one item: ``{term: tf * boost}``.
 
-    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; a term seen
-    at least once as an entity gets :data:`ENTITY_BOOST`.  ``surfaces``, when
+    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; a term gets
+    :data:`ENTITY_BOOST` when it is written as an entity here, or when it is
+    capitalized only where that says nothing (sentence start, title-case
+    headline) and ``caps`` (see :func:`count_capitals`) shows it capitalized
+    more often than not elsewhere — so "Dunham" in "Lena Dunham Apologizes For
+    Joke" counts as a name and "Apologizes" does not.  ``surfaces``, when
     given, collects the first written form of each term (for reasons).
     """
     tf: dict[str, int] = {}
@@ -66,6 +94,10 @@ def item_terms(
     for weight, tokens in ((TITLE_WEIGHT, title_tokens), (1, body_tokens)):
         for term, kind, surface in tokens:
             tf[term] = tf.get(term, 0) + weight
+            if kind == Token.CAPITALIZED and caps is not None:
+                c = caps.get(term)
+                if c is not None and c[0] > c[1]:
+                    kind = Token.ENTITY
             if kind == Token.ENTITY:
                 entity.add(term)
                 if surfaces is not None and term not in surfaces:
@@ -80,6 +112,7 @@ def tfidf_vector(
 ) -> dict[str, float]:
     """Weight ``terms`` by smoothed IDF, keep the ``top`` heaviest, L2-normalize.
 
+    The returned dict lists terms heaviest first.
     ``idf = ln((n_docs + 1) / (df + 1)) + 1``; a term seen in every document
     still counts a little, which keeps tiny batches (a handful of items)
     meaningful.
@@ -89,8 +122,8 @@ def tfidf_vector(
     weighted = [
         (w * (math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1.0), t) for t, w in terms.items()
     ]
+    weighted.sort(key=lambda p: (-p[0], p[1]))
     if len(weighted) > top:
-        weighted.sort(reverse=True)
         weighted = weighted[:top]
     norm = math.sqrt(sum(w * w for w, _ in weighted)) or 1.0
     return {t: w / norm for w, t in weighted}

@@ -41,7 +41,13 @@ _NL = re.compile(r"\s*\n\s*")
 # A word: letters/digits, keeping inner apostrophes, dots and commas of numbers
 # ("7.1", "3,500") and inner apostrophes ("don't") together.
 _WORD = re.compile(r"[^\W_]+(?:(?:['’]|(?<=\d)[.,](?=\d))[^\W_]+)*")
-_SENT_END = frozenset('.!?:;"“”—–-|')
+# Sentence-ish chunks: a capital after one of these says nothing; phrases stop there.
+_CHUNK = re.compile(r"[!?:;\"“”—–|()\[\]\n,]|\.(?!\d)|\s-\s")
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+# A run of two or more capitalized words: a multi-word name ("Iyad Ag Ghaly").
+_CAPRUN = re.compile(
+    rf"(?<![^\W_])[{_UPPER}][^\W_]*(?:['’][^\W_]+)?(?:[ \t]+[{_UPPER}][^\W_]*(?:['’][^\W_]+)?)+"
+)
 
 #: Function words ignored by story vectors (English; other languages rely on IDF).
 _STOPWORDS_TEXT = """a about above after again against all also am an and any are aren't as at
@@ -91,6 +97,10 @@ class Token:
 
     WORD = 0
     ENTITY = 1
+    #: Capitalized where capitalization says nothing (sentence start, a
+    #: title-case headline): an entity if the term is usually capitalized
+    #: elsewhere (see :func:`feedkit.link.stories.item_terms`).
+    CAPITALIZED = 2
 
 
 def tokenize(text: str, *, title: bool = False) -> list[tuple[str, int, str]]:
@@ -99,61 +109,61 @@ def tokenize(text: str, *, title: bool = False) -> list[tuple[str, int, str]]:
     ``term`` is lower-cased; ``kind`` is :attr:`Token.ENTITY` for
     named-entity-ish tokens (a capitalized word that does not start a sentence,
     an all-capitals acronym, a number) and for multi-word capitalized phrases
-    (``"iyad ag ghaly"``), else :attr:`Token.WORD`.  Stopwords are dropped.
-    ``surface`` is the text as written, used in human-readable reasons.
+    (``"iyad ag ghaly"``), :attr:`Token.CAPITALIZED` for a capitalized word
+    whose capital says nothing (it starts a sentence), else
+    :attr:`Token.WORD`.  Stopwords are dropped.  ``surface`` is the text as
+    written, used in human-readable reasons.
 
     With ``title=True`` the text is a headline: when most of its words are
-    capitalized (title case) capitalization says nothing, so only acronyms and
-    numbers count as entities and no phrases are built.
+    capitalized (title case) every capitalized word is
+    :attr:`Token.CAPITALIZED` (only acronyms and numbers are entities) and no
+    phrases are built.
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     out: list[tuple[str, int, str]] = []
-    matches = list(_WORD.finditer(text))
-    if not matches:
-        return out
     title_case = False
     if title:
-        caps = sum(1 for m in matches if m.group()[0].isupper())
-        title_case = caps * 2 > len(matches)
-    phrase: list[str] = []
-    prev_end = 0
-    sentence_start = True
-
-    def flush() -> None:
-        if len(phrase) >= 2:
-            surface = " ".join(phrase)
-            out.append((surface.lower(), Token.ENTITY, surface))
-        phrase.clear()
-
-    for m in matches:
-        w = m.group()
-        gap = text[prev_end : m.start()]
-        if prev_end and (any(c in _SENT_END for c in gap) or "\n" in gap):
-            sentence_start = True
-            flush()
-        elif len(gap.strip()) > 0:
-            flush()  # a comma or bracket ends a phrase
-        prev_end = m.end()
-        low = w.lower()
-        first = w[0]
-        is_num = first.isdigit()
-        is_acronym = len(w) >= 2 and w.isupper() and w.isalpha()
-        is_cap = first.isupper()
-        if title_case:
-            entity = is_num or is_acronym
-        else:
-            entity = is_num or is_acronym or (is_cap and not sentence_start)
-        if is_cap and not title_case and not (sentence_start and low in STOPWORDS):
-            phrase.append(w)
-        else:
-            flush()
-        sentence_start = False
-        if low in STOPWORDS or (len(low) < 2 and not is_num):
+        ws = _WORD.findall(text)
+        caps = sum(1 for w in ws if w[0].isupper())
+        title_case = caps * 2 > len(ws)
+    stop = STOPWORDS
+    word_kind, entity_kind, cap_kind = Token.WORD, Token.ENTITY, Token.CAPITALIZED
+    for chunk in _CHUNK.split(text):
+        ws = _WORD.findall(chunk)
+        if not ws:
             continue
-        out.append((low, Token.ENTITY if entity else Token.WORD, w))
-    flush()
+        first = True
+        for w in ws:
+            if w.islower():  # the common case: a lower-case word
+                first = False
+                if w not in stop and len(w) > 1:
+                    out.append((w, word_kind, w))
+                continue
+            low = w.lower()
+            c0 = w[0]
+            if c0.isdigit() or (w.isupper() and len(w) >= 2):
+                kind = entity_kind
+            elif not c0.isupper():
+                kind = entity_kind if any(c.isupper() for c in w) else word_kind  # "iPhone"
+            elif title_case or first:
+                kind = cap_kind
+            else:
+                kind = entity_kind
+            first = False
+            if low in stop or (len(low) < 2 and not c0.isdigit()):
+                continue
+            out.append((low, kind, w))
+        if not title_case and len(ws) > 1:
+            for run in _CAPRUN.findall(chunk):
+                parts = run.split()
+                while parts and parts[0].lower() in stop:
+                    del parts[0]
+                if len(parts) >= 2:
+                    surface = " ".join(parts)
+                    out.append((surface.lower(), entity_kind, surface))
     return out
 
 

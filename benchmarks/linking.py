@@ -1,0 +1,419 @@
+"""Linking benchmark: duplicates and same-story clusters, quality and scale.
+
+Quality: ``feedkit.link.link_items`` over ../shared/data/related-dev (three
+sets, see its README), scored with ../shared/eval/related_score.py (B-cubed
+and pairwise F1), side by side with baselines implemented here and measured in
+the same run:
+
+* TF-IDF single-pass: the classic online clustering (each item joins the
+  most similar cluster centroid when the cosine reaches 0.5, else starts a
+  cluster; title + text, no entity weighting, no duplicate pre-grouping);
+* TF-IDF components: pairs with cosine >= 0.5 (same vectors) linked,
+  connected components (single link);
+* MinHash (duplicates): 64 permutations over 4-word shingles, pairs with
+  estimated Jaccard >= 0.5, connected components.
+
+The issue's reference figures (measured on the dev split by the issue author)
+are printed beside them.  Label fields (event, variant, dup_of, feed) are
+never read.
+
+Scale: the same ``link_items`` on 10k and 100k synthetic items (generated
+here, seeded): wall time, time ratio, items/s and peak memory (tracemalloc).
+
+Run:  python benchmarks/linking.py [--no-scale] [--no-baselines]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import math
+import random
+import re
+import sys
+import time
+import tracemalloc
+import zlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from feedkit.link import link_items
+from feedkit.link.text import html_to_text
+from feedkit.model import Item
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data" / "related-dev"
+SCORER = SHARED / "eval" / "related_score.py"
+
+# The issue's baselines (dev split), quoted for comparison.
+ISSUE_BASELINES = {
+    ("uci-newsagg", "story"): [("TF-IDF single-pass (issue)", 0.676), ("MiniLM (issue)", 0.808)],
+    ("basil", "story"): [("TF-IDF components (issue)", 0.943)],
+    ("basil-syndicated", "dup"): [("MinHash (issue)", 0.994)],
+}
+
+
+def load_scorer() -> ModuleType:
+    """Import the shared scorer by path."""
+    spec = importlib.util.spec_from_file_location("related_score", SCORER)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {SCORER}")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def load_items(path: Path) -> list[Item]:
+    """Read items.jsonl into feedkit Items (no label field is read)."""
+    items = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            published = None
+            if r.get("published"):
+                published = datetime.fromisoformat(r["published"].replace("Z", "+00:00"))
+            content_html = r.get("content_html")
+            if not content_html and r.get("content"):
+                paras = [p for p in r["content"].split("\n") if p.strip()]
+                content_html = "".join(f"<p>{p}</p>" for p in paras)
+            source = r.get("source") or "unknown"
+            items.append(
+                Item(
+                    id=str(r["id"]),
+                    feed_url=f"https://feeds.invalid/{_slug(source)}",
+                    title=r.get("title"),
+                    link=r.get("link"),
+                    published=published,
+                    summary=r.get("summary"),
+                    content_html=content_html,
+                    guid=r.get("guid"),
+                    feed_title=source,
+                )
+            )
+    return items
+
+
+# ----------------------------------------------------------------- baselines
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _plain_text(item: Item) -> str:
+    body = html_to_text(item.content_html or item.summary or "")
+    return f"{item.title or ''} {body}"
+
+
+def _tfidf(items: Sequence[Item]) -> list[dict[str, float]]:
+    docs = [Counter(w.lower() for w in _TOKEN.findall(_plain_text(it))) for it in items]
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    n = len(docs)
+    vecs = []
+    for d in docs:
+        v = {t: (1 + math.log(c)) * math.log((n + 1) / (df[t] + 1)) for t, c in d.items()}
+        norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
+        vecs.append({t: w / norm for t, w in v.items() if w > 0})
+    return vecs
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def baseline_single_pass(items: Sequence[Item], threshold: float = 0.5) -> dict[str, int]:
+    """Classic TF-IDF single-pass clustering against cluster centroids."""
+    order = sorted(range(len(items)), key=lambda i: (items[i].published or _EPOCH, items[i].id))
+    vecs = _tfidf(items)
+    centroids: list[dict[str, float]] = []
+    norms: list[float] = []
+    out: dict[str, int] = {}
+    for i in order:
+        v = vecs[i]
+        best, best_sim = -1, 0.0
+        for c, (cen, nrm) in enumerate(zip(centroids, norms, strict=True)):
+            sim = _dot(v, cen) / nrm if nrm else 0.0
+            if sim > best_sim:
+                best, best_sim = c, sim
+        if best >= 0 and best_sim >= threshold:
+            cen = centroids[best]
+            for t, w in v.items():
+                cen[t] = cen.get(t, 0.0) + w
+            norms[best] = math.sqrt(sum(w * w for w in cen.values()))
+            out[items[i].id] = best
+        else:
+            centroids.append(dict(v))
+            norms.append(1.0)
+            out[items[i].id] = len(centroids) - 1
+    return out
+
+
+def _components(n: int, pairs: list[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    return [find(i) for i in range(n)]
+
+
+def baseline_components(items: Sequence[Item], threshold: float = 0.5) -> dict[str, int]:
+    """TF-IDF cosine >= threshold pairs, connected components (single link)."""
+    vecs = _tfidf(items)
+    pairs = [
+        (i, j)
+        for i in range(len(items))
+        for j in range(i + 1, len(items))
+        if _dot(vecs[i], vecs[j]) >= threshold
+    ]
+    comp = _components(len(items), pairs)
+    return {it.id: comp[i] for i, it in enumerate(items)}
+
+
+_P = (1 << 61) - 1
+
+
+def baseline_minhash(
+    items: Sequence[Item], perms: int = 64, threshold: float = 0.5
+) -> dict[str, int]:
+    """MinHash (4-word shingles, ``perms`` permutations), Jaccard >= threshold, components."""
+    rng = random.Random(1)
+    coeffs = [(rng.randrange(1, _P), rng.randrange(0, _P)) for _ in range(perms)]
+    sigs: list[list[int] | None] = []
+    for it in items:
+        toks = [
+            w.lower() for w in _TOKEN.findall(html_to_text(it.content_html or it.summary or ""))
+        ]
+        if not toks:
+            toks = [w.lower() for w in _TOKEN.findall(it.title or "")]
+        sh = {zlib.crc32(" ".join(toks[i : i + 4]).encode()) for i in range(max(1, len(toks) - 3))}
+        if not toks:
+            sigs.append(None)
+            continue
+        sigs.append([min((a * x + b) % _P for x in sh) for a, b in coeffs])
+    pairs = []
+    for i in range(len(items)):
+        si = sigs[i]
+        if si is None:
+            continue
+        for j in range(i + 1, len(items)):
+            sj = sigs[j]
+            if sj is None:
+                continue
+            same = sum(1 for x, y in zip(si, sj, strict=True) if x == y)
+            if same / perms >= threshold:
+                pairs.append((i, j))
+    comp = _components(len(items), pairs)
+    return {it.id: comp[i] for i, it in enumerate(items)}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------- quality
+def feedkit_predict(items: Sequence[Item]) -> tuple[dict[str, str], dict[str, str], float]:
+    """Run link_items; return (duplicate map, story map, seconds)."""
+    t0 = time.perf_counter()
+    res = link_items(items)
+    dt = time.perf_counter() - t0
+    return res.duplicate_of(), res.story_of(), dt
+
+
+def quality(scorer: ModuleType, baselines: bool) -> list[str]:
+    """Score every set and task; return the printed lines."""
+    lines: list[str] = []
+    tasks = [
+        ("uci-newsagg", "gold.json", "story"),
+        ("basil", "gold.json", "story"),
+        ("basil-syndicated", "gold_story.json", "story"),
+        ("basil-syndicated", "gold_dup.json", "dup"),
+    ]
+    cache: dict[str, tuple[list[Item], dict[str, str], dict[str, str], float]] = {}
+    header = (
+        f"{'set':<17} {'task':<6} {'method':<30} {'B3-P':>6} {'B3-R':>6} {'B3-F1':>6} "
+        f"{'pw-F1':>6} {'clusters':>8}"
+    )
+    lines.append(header)
+    lines.append("-" * len(header))
+    for name, gold_file, task in tasks:
+        gold = scorer.load_gold(str(DATA / name / gold_file))
+        if name not in cache:
+            items = load_items(DATA / name / "items.jsonl")
+            dup, story, dt = feedkit_predict(items)
+            cache[name] = (items, dup, story, dt)
+        items, dup, story, dt = cache[name]
+        runs: list[tuple[str, dict[str, Any]]] = [
+            (f"feedkit link_items ({dt:.2f}s)", dup if task == "dup" else story)
+        ]
+        if baselines:
+            extra: list[tuple[str, Callable[[Sequence[Item]], dict[str, int]]]]
+            if task == "dup":
+                extra = [("MinHash 64p J>=0.5 (ours)", baseline_minhash)]
+            else:
+                extra = [
+                    ("TF-IDF single-pass 0.5 (ours)", baseline_single_pass),
+                    ("TF-IDF components 0.5 (ours)", baseline_components),
+                ]
+            for label, fn in extra:
+                t0 = time.perf_counter()
+                pred = fn(items)
+                runs.append((f"{label} ({time.perf_counter() - t0:.2f}s)", pred))
+        for label, pred in runs:
+            s = scorer.score(gold, {k: str(v) for k, v in pred.items()})
+            lines.append(
+                f"{name:<17} {task:<6} {label:<30} {s['bcubed_precision']:6.3f} "
+                f"{s['bcubed_recall']:6.3f} {s['bcubed_f1']:6.3f} {s['pairwise_f1']:6.3f} "
+                f"{s['n_pred_clusters']:>8}"
+            )
+        for label, value in ISSUE_BASELINES.get((name, task), []):
+            lines.append(f"{name:<17} {task:<6} {label:<30} {'':>6} {'':>6} {value:6.3f}")
+    return lines
+
+
+# --------------------------------------------------------------------- scale
+_SYLL = ["ka", "lo", "mi", "ra", "to", "ne", "su", "vi", "de", "an", "or", "el", "ix", "bu", "ze"]
+
+
+def _word(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(_SYLL) for _ in range(n))
+
+
+def synthetic(n: int, seed: int = 7) -> list[Item]:
+    """Generate ``n`` feed items over 30 days: stories told by several outlets.
+
+    Vocabulary is Zipf-distributed made-up words; each story has its own
+    entities (capitalized names) and topic words; each item is a headline plus
+    a 40-80 word summary; about 10% are syndicated copies (same text, other
+    feed, tracking-parameter link).
+    """
+    rng = random.Random(seed)
+    vocab = [_word(rng, rng.randint(2, 4)) for _ in range(20000)]
+    weights = [1.0 / (i + 1) for i in range(len(vocab))]
+    cum = []
+    acc = 0.0
+    for w in weights:
+        acc += w
+        cum.append(acc)
+    names = [_word(rng, 3).capitalize() for _ in range(max(30000, n))]
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    span = 30 * 86400
+    n_stories = max(1, n // 4)
+    stories = []
+    for s in range(n_stories):
+        t0 = rng.uniform(0, span)
+        ents = rng.sample(names, 3)
+        topic = rng.sample(vocab[200:], 6)
+        stories.append((t0, ents, topic, s))
+    items: list[Item] = []
+    feeds = [f"https://feed{i}.example/rss" for i in range(500)]
+    i = 0
+    while len(items) < n:
+        t0, ents, topic, s = stories[rng.randrange(n_stories)]
+        ts = start + timedelta(seconds=t0 + rng.uniform(0, 36 * 3600))
+        body = rng.choices(vocab, cum_weights=cum, k=rng.randint(40, 80))
+        for k in range(len(body)):
+            r = rng.random()
+            if r < 0.12:
+                body[k] = rng.choice(ents)
+            elif r < 0.3:
+                body[k] = rng.choice(topic)
+        title = " ".join([rng.choice(ents), *rng.sample(topic, 3), *rng.choices(vocab[:500], k=3)])
+        feed = rng.choice(feeds)
+        link = f"https://{feed.split('/')[2]}/story/{s}/{i}"
+        summary = "<p>" + " ".join(body) + ".</p>"
+        items.append(
+            Item(
+                id=f"syn-{i}", feed_url=feed, title=title, link=link, published=ts, summary=summary
+            )
+        )
+        i += 1
+        if rng.random() < 0.1 and len(items) < n:
+            feed2 = rng.choice(feeds)
+            items.append(
+                Item(
+                    id=f"syn-{i}",
+                    feed_url=feed2,
+                    title=title,
+                    link=link + "?utm_source=partner",
+                    published=ts + timedelta(minutes=rng.randint(5, 600)),
+                    summary=summary,
+                )
+            )
+            i += 1
+    return items
+
+
+def scale() -> list[str]:
+    """Time link_items on 10k and 100k synthetic items."""
+    lines = []
+    times = {}
+    for n in (10_000, 100_000):
+        items = synthetic(n)
+        gc.collect()
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        res = link_items(items)
+        dt = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        # timing without tracemalloc overhead
+        gc.collect()
+        t0 = time.perf_counter()
+        res = link_items(items)
+        dt_plain = time.perf_counter() - t0
+        times[n] = dt_plain
+        multi = sum(1 for g in res.stories if len(g.item_ids) > 1)
+        dups = sum(len(g.item_ids) - 1 for g in res.duplicates)
+        lines.append(
+            f"synthetic {n:>7} items: {dt_plain:6.2f} s ({n / dt_plain:,.0f} items/s), "
+            f"peak traced memory {peak / 2**20:,.0f} MiB (run under tracemalloc: {dt:.1f} s), "
+            f"{len(res.stories)} stories ({multi} multi-item), {dups} duplicates"
+        )
+        del items, res
+    lines.append(f"time(100k) / time(10k) = {times[100_000] / times[10_000]:.2f}  (limit 12)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the results."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-scale", action="store_true", help="skip the 10k/100k runs")
+    ap.add_argument("--no-quality", action="store_true", help="skip related-dev scoring")
+    ap.add_argument("--no-baselines", action="store_true", help="skip the baselines")
+    args = ap.parse_args(argv)
+    if not args.no_quality:
+        if not DATA.is_dir() or not SCORER.is_file():
+            print(f"shared data not found at {DATA} / {SCORER}; skipping quality")
+        else:
+            for line in quality(load_scorer(), not args.no_baselines):
+                print(line)
+            print()
+    if not args.no_scale:
+        for line in scale():
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
