@@ -457,6 +457,7 @@ _NEGATIVE = re.compile(_TOKEN.format("|".join((
     r"screen", r"visually", r"masthead", r"banner", r"toc", r"\w*captions?",
     r"hidden(?![-_](?:xs|sm|md|lg|xl|print|mobile|desktop|tablet|phone))",
     r"credits?", r"condition[-_]invisible", r"dates?", r"timestamp", r"dateline",
+    r"\w*paywall\w*", r"regwall",
 ))), re.I)
 # ... unless one of these says "this is the article" (compound class names)
 _POSITIVE = re.compile(
@@ -466,7 +467,11 @@ _POSITIVE = re.compile(
     r"|blog[-_]?(?:post|content|body)|content[-_]?body|page[-_]?content|markdown",
     re.I,
 )
-_STRONG_NEGATIVE = re.compile(_TOKEN.format(r"comments?|commentlist|disqus|respond"), re.I)
+# Never a layout wrapper, so removed even when holding much prose (comment threads,
+# the article duplicated inside a "republish" modal).
+_STRONG_NEGATIVE = re.compile(
+    _TOKEN.format(r"comments?|commentlist|disqus|respond|modal|popup|lightbox"), re.I
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BOILERPLATE_LINE = re.compile(
     r"^\W*(?:advertisement|advertising|anzeige|publicité|publicidad|sponsored( content)?"
@@ -499,7 +504,9 @@ def _attr_text(el: Any) -> str:
     cls: str | None = el.get("class")
     ident: str | None = el.get("id")
     if ident and ident.count("-") + ident.count("_") >= 3:
-        ident = None  # a slug made from a heading ("what-is-x-and-why"), not a role
+        # A long id is often a slug made from a heading ("related-products-and-services"):
+        # only its last word names a role ("republish-tool-modal").
+        ident = re.split(r"[-_]", ident)[-1]
     if cls and ident:
         return cls + " " + ident
     return cls or ident or ""
