@@ -161,7 +161,8 @@ def test_stable_id_prefers_link_over_guid() -> None:
     a = stable_item_id(FEED, guid="old-scheme-1", link="https://ex.org/post?utm_source=x")
     b = stable_item_id(FEED, guid="https://ex.org/?p=1", link="https://EX.org/post#c")
     assert a == b  # a changed GUID scheme keeps the id
-    assert a.startswith("fk1:") and len(a) == 24
+    assert a.startswith("fk1:")
+    assert len(a) == 24
 
 
 def test_stable_id_scoped_by_feed_and_falls_back() -> None:

@@ -373,14 +373,16 @@ def _html_field(raw: RawText | None, base: str | None) -> str | None:
     return out or None
 
 
-_ANY_TAG = re.compile(r"<[^>]*>")
+_SPACE_AROUND_TAGS = re.compile(r"\s*(<[^>]*>)\s*")
 
 
-def _same_text(a: str, b: str) -> bool:
-    """Whether two HTML fragments say the same thing (tags and spacing aside)."""
+def _same_html(a: str, b: str) -> bool:
+    """Whether two sanitized fragments are the same markup, whitespace aside."""
     if a == b:
         return True
-    return _ANY_TAG.sub(" ", a).split() == _ANY_TAG.sub(" ", b).split()
+    return " ".join(_SPACE_AROUND_TAGS.sub(r"\1", a).split()) == " ".join(
+        _SPACE_AROUND_TAGS.sub(r"\1", b).split()
+    )
 
 
 def _plain_text(raw: RawText | None) -> str | None:
@@ -452,7 +454,7 @@ def build_result(
         published = normalize_datetime(entry.published, now=now) or updated
         content = _html_field(entry.content, base)
         summary = _html_field(entry.summary, base)
-        if summary is not None and content is not None and _same_text(summary, content):
+        if summary is not None and content is not None and _same_html(summary, content):
             summary = None
         guid = entry.guid.strip() if entry.guid and entry.guid.strip() else None
         enclosures = []

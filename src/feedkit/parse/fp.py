@@ -188,7 +188,7 @@ def parse_with_feedparser(
     version = d.get("version") or ""
     fdict = d.get("feed") or {}
     entries = d.get("entries") or []
-    if not version and not entries and not fdict.get("title"):
+    if (not version or d.get("bozo")) and not entries and not fdict.get("title"):
         return None, warnings
     atom = version.startswith("atom")
     if atom:
