@@ -614,6 +614,10 @@ def _drop_boilerplate(
         st = stats[el]
         if st[5]:
             continue  # holds an explicit article marker
+        if el.tag == "header" and st[1] < 0.5 * st[0] and any(
+            a.tag in ("article", "section", "main") for a in ancestors
+        ):
+            continue  # a section's or the article's own heading block, not the site's
         attrs = _attr_text(el)
         strong = bool(attrs and _STRONG_NEGATIVE.search(attrs))
         if not strong and st[2] >= 0.5 * total_prose and el.tag not in _BOILERPLATE_TAGS:
