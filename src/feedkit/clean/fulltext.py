@@ -500,9 +500,18 @@ def _strip(body: Any) -> None:
         el.drop_tag()
 
 
+# Class names that describe a post's topic or state, not the element's role
+# (WordPress post_class "category-social-media", "tag-comments", "has-sidebar"...).
+_STATE_CLASSES = re.compile(
+    r"(?<![\w-])(?:category|tag|post_tag|format|has|no|with|is|enable|tweak)-[\w-]*", re.I
+)
+
+
 def _attr_text(el: Any) -> str:
     cls: str | None = el.get("class")
     ident: str | None = el.get("id")
+    if cls and "-" in cls:
+        cls = _STATE_CLASSES.sub(" ", cls)
     if ident and ident.count("-") + ident.count("_") >= 3:
         # A long id is often a slug made from a heading ("related-products-and-services"):
         # only its last word names a role ("republish-tool-modal").
@@ -570,22 +579,20 @@ def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
                     prose += inline_len * (1.0 if inline_len >= 80 else 0.5)
         attrs = _attr_text(el)
         role = el.get("role")
-        marked = False
-        if tag in ("article", "main") or el.get("itemprop") in ("articleBody", "text") or (
+        if tag == "main" or el.get("itemprop") in ("articleBody", "text") or (
             attrs and _POSITIVE.search(attrs)
         ):
+            # an explicit article marker (not <article>: teaser cards use it too)
             positive = 1.0
-            marked = True
             positives.append(el)
         elif (
             tag in _BOILERPLATE_TAGS
             or (role and role.lower() in _BOILERPLATE_ROLES)
-            or (attrs and _NEGATIVE.search(attrs))
+            or (attrs and tag != "article" and _NEGATIVE.search(attrs))
             or _is_hidden(el)
         ):
             boilerplate.append(el)
         stats[el] = [total, link, prose, inline_len, inline_link, positive]
-        del marked
     boilerplate.reverse()
     positives.reverse()
     return stats, boilerplate, positives
