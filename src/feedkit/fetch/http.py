@@ -117,6 +117,7 @@ class _Deadline:
         self._finished = False
         self._lock = threading.Lock()
         self._conns: list[HTTPConnection] = []
+        self._socks: list[socket.socket] = []
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
 
@@ -130,17 +131,31 @@ class _Deadline:
         return self.expired or self.remaining() <= 0
 
     def watch(self, conn: HTTPConnection) -> None:
+        """Watch a connection (and the socket it has now, if any)."""
         with self._lock:
             if self._finished:
                 return
             self._conns.append(conn)
+            if conn.sock is not None:
+                self._socks.append(conn.sock)
             if self.expired:
-                _shutdown(conn)
+                _shutdown(conn.sock)
+
+    def watch_socket(self, sock: socket.socket) -> None:
+        """Watch a socket directly: http.client drops ``conn.sock`` for
+        close-delimited responses while the response still reads from it."""
+        with self._lock:
+            if self._finished:
+                return
+            self._socks.append(sock)
+            if self.expired:
+                _shutdown(sock)
 
     def finish(self) -> None:
         with self._lock:
             self._finished = True
             self._conns.clear()
+            self._socks.clear()
         self._timer.cancel()
 
     def _fire(self) -> None:
@@ -149,12 +164,13 @@ class _Deadline:
                 return
             self.expired = True
             for conn in self._conns:
-                _shutdown(conn)
+                _shutdown(conn.sock)
+            for sock in self._socks:
+                _shutdown(sock)
 
 
-def _shutdown(conn: HTTPConnection) -> None:
-    """Shut a connection's socket down from another thread (unblocks recv)."""
-    sock = conn.sock
+def _shutdown(sock: socket.socket | None) -> None:
+    """Shut a socket down from another thread (unblocks a blocked recv)."""
     if sock is None:
         return
     # The base-class method on purpose: for TLS sockets it shuts the file
@@ -227,9 +243,20 @@ def _open_socket(conn: HTTPConnection, default: Callable[[], socket.socket]) -> 
     )
 
 
+def _watch_connected(conn: HTTPConnection) -> None:
+    guard: _Guard | None = getattr(conn, "feedkit_guard", None)
+    deadline = guard.current() if guard is not None else None
+    if deadline is not None and conn.sock is not None:
+        deadline.watch_socket(conn.sock)
+
+
 class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
         return _open_socket(self, super()._new_conn)
+
+    def connect(self) -> None:
+        super().connect()
+        _watch_connected(self)
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
@@ -237,6 +264,10 @@ class _GuardedHTTPSConnection(HTTPSConnection):
     # destination is pinned.
     def _new_conn(self) -> socket.socket:
         return _open_socket(self, super()._new_conn)
+
+    def connect(self) -> None:
+        super().connect()
+        _watch_connected(self)
 
 
 def _adopt(pool: HTTPConnectionPool, conn: Any) -> None:

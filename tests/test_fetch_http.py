@@ -1,0 +1,505 @@
+"""Fetcher behaviour against a real HTTP server on 127.0.0.1 (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import random
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from feedkit.errors import (
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    GoneError,
+    HTTPStatusError,
+    ResponseTooLarge,
+    RetryLater,
+    SourceError,
+)
+from feedkit.fetch.http import DEFAULT_USER_AGENT, Fetcher, parse_retry_after
+from feedkit.fetch.policy import NetworkPolicy
+
+
+def _load_rawserver() -> ModuleType:
+    path = Path(__file__).resolve().parent / "data" / "fetch" / "rawserver.py"
+    spec = importlib.util.spec_from_file_location("fetch_rawserver", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+raw = _load_rawserver()
+
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+def quick(**kwargs: object) -> Fetcher:
+    """A fetcher that never really sleeps between retries."""
+    options: dict[str, object] = {"sleep": lambda _s: None, "rng": random.Random(1)}
+    options.update(kwargs)
+    return Fetcher(**options)  # type: ignore[arg-type]
+
+
+def counting(
+    handler: Callable[[Request, int], Response],
+) -> tuple[Callable[[Request], Response], list[Request]]:
+    seen: list[Request] = []
+
+    def wrapped(request: Request) -> Response:
+        seen.append(request)
+        return handler(request, len(seen))
+
+    return wrapped, seen
+
+
+# -- basics -------------------------------------------------------------------
+
+
+def test_ok_result_fields_and_lowercased_headers(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(
+        FEED,
+        content_type="application/rss+xml",
+        headers={"ETag": '"v1"', "Last-Modified": "Tue, 01 Jan 2030 00:00:00 GMT", "X-Odd": "1"},
+    )
+    url = httpserver.url_for("/feed")
+    with quick() as fetcher:
+        res = fetcher.fetch(url)
+    assert (res.url, res.final_url, res.status, res.content) == (url, url, 200, FEED)
+    assert res.etag == '"v1"'
+    assert res.last_modified == "Tue, 01 Jan 2030 00:00:00 GMT"
+    assert res.headers["content-type"] == "application/rss+xml"
+    assert res.headers["x-odd"] == "1"
+    assert all(k == k.lower() for k in res.headers)
+    assert not res.not_modified
+    assert res.permanent_redirect is None
+    assert res.elapsed > 0
+
+
+def test_user_agent_default_and_custom(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response(b"x"))
+    httpserver.expect_request("/ua").respond_with_handler(handler)
+    quick().fetch(httpserver.url_for("/ua"))
+    quick(user_agent="my-reader/2").fetch(httpserver.url_for("/ua"))
+    assert seen[0].headers["User-Agent"] == DEFAULT_USER_AGENT
+    assert DEFAULT_USER_AGENT == "feedkit/0.1 (+https://github.com/feedkit/feedkit)"
+    assert seen[1].headers["User-Agent"] == "my-reader/2"
+    assert "gzip" in seen[0].headers["Accept-Encoding"]
+    assert "application/rss+xml" in seen[0].headers["Accept"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "ftp://example.org/feed",
+        "http://",
+        "javascript:alert(1)",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "http://a:notaport/",
+    ],
+)
+def test_bad_urls_are_source_errors(url: str) -> None:
+    with pytest.raises(SourceError):
+        quick().fetch(url)
+
+
+def test_constructor_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Fetcher(deadline=0)
+    with pytest.raises(ValueError, match=">= 0"):
+        Fetcher(retries=-1)
+
+
+# -- conditional GET ------------------------------------------------------------
+
+
+def test_conditional_get_sends_both_validators(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response(status=304, headers={"ETag": '"v2"'}))
+    httpserver.expect_request("/c").respond_with_handler(handler)
+    res = quick().fetch(
+        httpserver.url_for("/c"), etag='"v1"', last_modified="Tue, 01 Jan 2030 00:00:00 GMT"
+    )
+    assert seen[0].headers["If-None-Match"] == '"v1"'
+    assert seen[0].headers["If-Modified-Since"] == "Tue, 01 Jan 2030 00:00:00 GMT"
+    assert res.not_modified
+    assert res.status == 304
+    assert res.content is None
+    assert res.etag == '"v2"'  # the server's new validator wins
+    assert res.last_modified == "Tue, 01 Jan 2030 00:00:00 GMT"  # kept when not resent
+
+
+def test_200_then_304_flow(httpserver: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"abc"':
+            return Response(status=304)
+        return Response(
+            FEED, headers={"ETag": '"abc"', "Last-Modified": "Mon, 02 Feb 2026 10:00:00 GMT"}
+        )
+
+    httpserver.expect_request("/f").respond_with_handler(handler)
+    fetcher = quick()
+    first = fetcher.fetch(httpserver.url_for("/f"))
+    assert first.status == 200
+    assert first.content == FEED
+    second = fetcher.fetch(
+        httpserver.url_for("/f"), etag=first.etag, last_modified=first.last_modified
+    )
+    assert second.not_modified
+    assert second.content is None
+    assert (second.etag, second.last_modified) == (first.etag, first.last_modified)
+    third = fetcher.fetch(httpserver.url_for("/f"))  # no validators: full body again
+    assert third.content == FEED
+
+
+def test_no_validators_means_no_conditional_headers(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response(b"x"))
+    httpserver.expect_request("/n").respond_with_handler(handler)
+    quick().fetch(httpserver.url_for("/n"))
+    assert "If-None-Match" not in seen[0].headers
+    assert "If-Modified-Since" not in seen[0].headers
+
+
+# -- redirects -------------------------------------------------------------------
+
+
+def _redirect(status: int, location: str) -> Response:
+    return Response(status=status, headers={"Location": location})
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_permanent_redirect_is_reported(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request("/old").respond_with_response(_redirect(status, "/new"))
+    httpserver.expect_request("/new").respond_with_data(FEED)
+    res = quick().fetch(httpserver.url_for("/old"))
+    assert res.content == FEED
+    assert res.final_url == httpserver.url_for("/new")
+    assert res.permanent_redirect == httpserver.url_for("/new")
+
+
+@pytest.mark.parametrize("status", [302, 303, 307])
+def test_temporary_redirect_is_not_permanent(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request("/temporary").respond_with_response(_redirect(status, "/there"))
+    httpserver.expect_request("/there").respond_with_data(FEED)
+    res = quick().fetch(httpserver.url_for("/temporary"))
+    assert res.final_url == httpserver.url_for("/there")
+    assert res.permanent_redirect is None
+
+
+def test_chain_is_permanent_only_if_every_hop_is(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_response(_redirect(301, "/b"))
+    httpserver.expect_request("/b").respond_with_response(_redirect(308, "/c"))
+    httpserver.expect_request("/c").respond_with_data(FEED)
+    httpserver.expect_request("/x").respond_with_response(_redirect(301, "/y"))
+    httpserver.expect_request("/y").respond_with_response(_redirect(302, "/c"))
+    fetcher = quick()
+    assert fetcher.fetch(httpserver.url_for("/a")).permanent_redirect == httpserver.url_for("/c")
+    mixed = fetcher.fetch(httpserver.url_for("/x"))
+    assert mixed.final_url == httpserver.url_for("/c")
+    assert mixed.permanent_redirect is None
+
+
+def test_redirect_to_304_keeps_validators(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response(status=304))
+    httpserver.expect_request("/moved").respond_with_response(_redirect(301, "/home"))
+    httpserver.expect_request("/home").respond_with_handler(handler)
+    res = quick().fetch(httpserver.url_for("/moved"), etag='"e"')
+    assert res.not_modified
+    assert res.permanent_redirect == httpserver.url_for("/home")
+    assert seen[0].headers["If-None-Match"] == '"e"'
+
+
+# -- status codes ------------------------------------------------------------------
+
+
+def test_410_is_gone(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone").respond_with_data("bye", status=410)
+    with pytest.raises(GoneError) as info:
+        quick().fetch(httpserver.url_for("/gone"))
+    assert info.value.status == 410
+    assert info.value.url == httpserver.url_for("/gone")
+
+
+def test_429_retry_after_seconds(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "120"}
+    )
+    with pytest.raises(RetryLater) as info:
+        quick().fetch(httpserver.url_for("/busy"))
+    assert info.value.status == 429
+    assert info.value.retry_after == 120.0
+
+
+def test_429_retry_after_http_date_relative_to_date_header() -> None:
+    server_now = datetime(2030, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    headers = {
+        "Date": format_datetime(server_now, usegmt=True),
+        "Retry-After": format_datetime(server_now + timedelta(seconds=90), usegmt=True),
+    }
+    with (
+        raw.RawServer(raw.respond("429 Too Many Requests", headers)) as server,
+        pytest.raises(RetryLater) as info,
+    ):
+        quick().fetch(server.url("/busy"))
+    assert info.value.retry_after == 90.0
+
+
+def test_503_retry_after_date_without_date_header_uses_now() -> None:
+    fixed = datetime(2030, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    headers = {"Retry-After": "Wed, 01 May 2030 12:05:00 GMT"}
+    with (
+        raw.RawServer(raw.respond("503 Service Unavailable", headers)) as server,
+        pytest.raises(RetryLater) as info,
+    ):
+        quick(now=lambda: fixed).fetch(server.url("/down"))
+    assert info.value.status == 503
+    assert info.value.retry_after == 300.0
+
+
+def test_503_without_retry_after(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/down").respond_with_data("down", status=503)
+    with pytest.raises(RetryLater) as info:
+        quick().fetch(httpserver.url_for("/down"))
+    assert info.value.retry_after is None
+    assert len(httpserver.log) == 1  # 503 is reported, not retried
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 418, 501])
+def test_other_errors_are_http_status_errors(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request("/e").respond_with_data("no", status=status)
+    with pytest.raises(HTTPStatusError) as info:
+        quick().fetch(httpserver.url_for("/e"))
+    assert info.value.status == status
+    assert type(info.value) is HTTPStatusError
+    assert len(httpserver.log) == 1  # not transient: no retry
+
+
+def test_parse_retry_after_table() -> None:
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert parse_retry_after("0", now=now) == 0.0
+    assert parse_retry_after(" 30 ", now=now) == 30.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:01:00 GMT", now=now) == 60.0
+    assert parse_retry_after("Wed, 31 Dec 2025 00:00:00 GMT", now=now) == 0.0  # past
+    assert parse_retry_after("soon", now=now) is None
+    assert parse_retry_after("-5", now=now) is None
+    assert parse_retry_after("", now=now) is None
+    assert parse_retry_after(None, now=now) is None
+
+
+# -- retries ---------------------------------------------------------------------
+
+
+def test_retries_then_success(httpserver: HTTPServer) -> None:
+    statuses = {1: 500, 2: 502}
+    handler, seen = counting(lambda req, n: Response(FEED, status=statuses.get(n, 200)))
+    httpserver.expect_request("/flaky").respond_with_handler(handler)
+    sleeps: list[float] = []
+    fetcher = Fetcher(retries=2, backoff=0.5, sleep=sleeps.append, rng=random.Random(7))
+    res = fetcher.fetch(httpserver.url_for("/flaky"))
+    assert res.content == FEED
+    assert len(seen) == 3
+    assert len(sleeps) == 2
+    # exponential with jitter in [0.5, 1): first in [0.25, 0.5), second in [0.5, 1)
+    assert 0.25 <= sleeps[0] < 0.5
+    assert 0.5 <= sleeps[1] < 1.0
+
+
+def test_retries_are_bounded(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response("boom", status=504))
+    httpserver.expect_request("/down").respond_with_handler(handler)
+    sleeps: list[float] = []
+    with pytest.raises(HTTPStatusError) as info:
+        Fetcher(retries=3, sleep=sleeps.append).fetch(httpserver.url_for("/down"))
+    assert info.value.status == 504
+    assert len(seen) == 4
+    assert len(sleeps) == 3
+
+
+def test_jitter_comes_from_injected_rng(httpserver: HTTPServer) -> None:
+    handler, _seen = counting(lambda req, n: Response("boom", status=500))
+    httpserver.expect_request("/down").respond_with_handler(handler)
+    runs = []
+    for _ in range(2):
+        sleeps: list[float] = []
+        with pytest.raises(HTTPStatusError):
+            Fetcher(retries=2, sleep=sleeps.append, rng=random.Random(42)).fetch(
+                httpserver.url_for("/down")
+            )
+        runs.append(sleeps)
+    assert runs[0] == runs[1]
+
+
+def test_no_retry_when_backoff_would_cross_deadline(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response("boom", status=500))
+    httpserver.expect_request("/down").respond_with_handler(handler)
+    sleeps: list[float] = []
+    with pytest.raises(HTTPStatusError):
+        Fetcher(retries=5, backoff=100.0, deadline=5.0, sleep=sleeps.append).fetch(
+            httpserver.url_for("/down")
+        )
+    assert len(seen) == 1
+    assert sleeps == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_connection_refused_is_retried_then_connection_failed() -> None:
+    sleeps: list[float] = []
+    fetcher = Fetcher(retries=2, sleep=sleeps.append, rng=random.Random(0))
+    with pytest.raises(ConnectionFailed):
+        fetcher.fetch(f"http://127.0.0.1:{_closed_port()}/feed")
+    assert len(sleeps) == 2
+
+
+def test_unresolvable_host_is_not_retried() -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "no such host")
+
+    sleeps: list[float] = []
+    policy = NetworkPolicy(resolver=resolver)
+    with pytest.raises(ConnectionFailed, match="resolve"):
+        Fetcher(policy=policy, sleep=sleeps.append).fetch("http://no-such-host.test/feed")
+    assert sleeps == []
+
+
+def test_read_timeout(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return Response(FEED)
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    with pytest.raises(FetchTimeout):
+        quick(read_timeout=0.1, retries=0).fetch(httpserver.url_for("/slow"))
+
+
+# -- bodies ----------------------------------------------------------------------
+
+
+def test_oversize_body_with_content_length(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 2048)
+    with pytest.raises(ResponseTooLarge) as info:
+        quick(max_bytes=1024).fetch(httpserver.url_for("/big"))
+    assert info.value.limit == 1024
+
+
+def test_body_at_the_cap_is_accepted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/exact").respond_with_data(b"x" * 1024)
+    assert quick(max_bytes=1024).fetch(httpserver.url_for("/exact")).content == b"x" * 1024
+
+
+def test_oversize_streamed_body_without_length(httpserver: HTTPServer) -> None:
+    def stream(request: Request) -> Response:
+        return Response((b"y" * 1000 for _ in range(100)), direct_passthrough=True)
+
+    httpserver.expect_request("/stream").respond_with_handler(stream)
+    with pytest.raises(ResponseTooLarge):
+        quick(max_bytes=10_000).fetch(httpserver.url_for("/stream"))
+
+
+def _encoded(httpserver: HTTPServer, path: str, body: bytes, encoding: str) -> str:
+    httpserver.expect_request(path).respond_with_data(body, headers={"Content-Encoding": encoding})
+    return httpserver.url_for(path)
+
+
+def test_gzip_and_deflate_are_decoded(httpserver: HTTPServer) -> None:
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = raw_deflate.compress(FEED) + raw_deflate.flush()
+    fetcher = quick()
+    assert fetcher.fetch(_encoded(httpserver, "/gz", gzip.compress(FEED), "gzip")).content == FEED
+    assert (
+        fetcher.fetch(_encoded(httpserver, "/xgz", gzip.compress(FEED), "x-gzip")).content == FEED
+    )
+    assert (
+        fetcher.fetch(_encoded(httpserver, "/zl", zlib.compress(FEED), "deflate")).content == FEED
+    )
+    assert fetcher.fetch(_encoded(httpserver, "/raw", raw, "deflate")).content == FEED
+    two = gzip.compress(FEED[:20]) + gzip.compress(FEED[20:])
+    assert fetcher.fetch(_encoded(httpserver, "/multi", two, "gzip")).content == FEED
+    stacked = gzip.compress(zlib.compress(FEED))
+    assert fetcher.fetch(_encoded(httpserver, "/both", stacked, "deflate, gzip")).content == FEED
+
+
+def test_cap_counts_decoded_bytes(httpserver: HTTPServer) -> None:
+    body = gzip.compress(b"z" * 50_000)  # ~100 bytes on the wire
+    url = _encoded(httpserver, "/small-on-wire", body, "gzip")
+    with pytest.raises(ResponseTooLarge):
+        quick(max_bytes=10_000).fetch(url)
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress"])
+def test_unsupported_encoding_is_a_fetch_error(httpserver: HTTPServer, encoding: str) -> None:
+    url = _encoded(httpserver, "/enc", b"\x00\x01garbage", encoding)
+    with pytest.raises(FetchError, match="Content-Encoding"):
+        quick().fetch(url)
+
+
+def test_corrupt_gzip_is_a_fetch_error(httpserver: HTTPServer) -> None:
+    url = _encoded(httpserver, "/bad", b"\x1f\x8b\x08\x00not really gzip at all", "gzip")
+    with pytest.raises(FetchError, match="corrupt gzip"):
+        quick().fetch(url)
+
+
+def test_204_gives_empty_content(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/empty").respond_with_data(b"", status=204)
+    res = quick().fetch(httpserver.url_for("/empty"))
+    assert res.status == 204
+    assert res.content == b""
+
+
+# -- sessions and threads ------------------------------------------------------------
+
+
+def test_caller_session_is_used(httpserver: HTTPServer) -> None:
+    handler, seen = counting(lambda req, n: Response(b"ok"))
+    httpserver.expect_request("/s").respond_with_handler(handler)
+    session = requests.Session()
+    session.headers["X-Team"] = "feeds"
+    fetcher = Fetcher(session=session)
+    assert fetcher.fetch(httpserver.url_for("/s")).content == b"ok"
+    fetcher.close()  # does not close a session it does not own
+    assert seen[0].headers["X-Team"] == "feeds"
+    assert session.get(httpserver.url_for("/s")).content == b"ok"
+
+
+def test_one_fetcher_shared_by_threads() -> None:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.expect_request("/t").respond_with_data(FEED)
+    server.start()
+    try:
+        fetcher = quick()
+        results: list[bytes | None] = []
+        lock = threading.Lock()
+
+        def work() -> None:
+            res = fetcher.fetch(server.url_for("/t"))
+            with lock:
+                results.append(res.content)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert results == [FEED] * 8
+    finally:
+        server.stop()
