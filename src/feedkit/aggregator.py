@@ -506,7 +506,11 @@ class Aggregator:
             boilerplate=boilerplate,
             now=started,
         )
-        touched = [item for item in items if result.statuses.get(item.id) != "unchanged"]
+        touched = (
+            [item for item in items if result.statuses.get(item.id) != "unchanged"]
+            if self._link
+            else []
+        )
         if touched:
             with self._lock:
                 changed.extend(touched)

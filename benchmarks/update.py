@@ -1,0 +1,274 @@
+"""Update throughput: feedkit vs lemon24/reader over 2,000 local feeds.
+
+A local HTTP server (127.0.0.1 only, asyncio, in its own process so it does
+not compete with the clients for the GIL) serves ``--feeds`` generated RSS
+feeds, each answered after ``--latency`` seconds, with ETags and 304s.  Each
+tool runs in a fresh subprocess with the same worker count and does:
+
+* a **cold** update: every feed fetched, parsed and stored in a new database;
+* a **warm** update: every feed fetched again conditionally (all 304).
+
+Printed: feeds/s for each phase, the feedkit/reader ratios, each tool's
+peak RSS, and sanity counts (items stored, 304s served).
+
+    python benchmarks/update.py [--feeds 2000] [--items 25] [--workers 64] [--latency 0.05]
+
+feedkit runs twice: its default pipeline (fast parse, sanitize, boilerplate
+cleaning with per-feed learning, SQLite store) and with ``clean=False``
+(parse + sanitize + store: the same work reader does, plus sanitizing);
+``--link`` adds story linking.  reader runs ``update_feeds(workers=N,
+scheduled=False)``.  Both use the same worker count and no per-host limit.
+The default of 64 workers is where the tools differ: reader's warm update
+stays near 250 feeds/s whatever the worker count (its per-feed bookkeeping
+runs in one thread), while feedkit's grows until the latency bound
+(workers / latency).  Needs ``reader`` (the ``bench`` extra); exits with a
+message when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = ["harbor", "council", "tram", "line", "ferry", "storm", "coastal", "road", "bakery", "market", "festival", "vote", "budget", "school", "hospital", "bridge", "river", "police", "court", "election", "minister", "report", "study", "weather", "train", "station", "museum", "library", "housing", "energy", "wind", "solar", "fishing", "port", "tourism", "university", "research", "science", "climate", "water", "health", "police", "fire", "museum", "culture", "sport"]
+
+
+# -- the feed server ---------------------------------------------------------------
+
+
+def make_feed(index: int, items: int) -> bytes:
+    rng = random.Random(index)
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel>",
+        f"<title>Generated feed {index}</title><link>https://site{index}.example/</link>",
+        f"<description>Feed number {index}</description>",
+    ]
+    for n in range(items):
+        title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+        body = " ".join(rng.choice(WORDS) for _ in range(70))
+        day = 1 + (n % 28)
+        parts.append(
+            f"<item><title>{title} {index}-{n}</title>"
+            f"<link>https://site{index}.example/news/{n}</link>"
+            f"<guid isPermaLink='false'>site{index}-{n}</guid>"
+            f"<pubDate>Sun, {day:02d} Nov 2026 {n % 24:02d}:{n % 60:02d}:00 GMT</pubDate>"
+            f"<description>&lt;p&gt;{body}.&lt;/p&gt;&lt;p&gt;Read more at site {index}."
+            f"&lt;/p&gt;</description></item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+def serve(port_file: str, feeds: int, items: int, latency: float) -> None:
+    """Run the asyncio feed server until killed; writes its port to ``port_file``."""
+    bodies = [make_feed(i, items) for i in range(feeds)]
+    stats = {"200": 0, "304": 0, "404": 0}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                await asyncio.sleep(latency)
+                status, extra, body = 404, "", b"not found"
+                if path == "/stats":
+                    status, body = 200, json.dumps(stats).encode()
+                elif path.startswith("/feed/") and path.endswith(".xml"):
+                    try:
+                        index = int(path[6:-4])
+                    except ValueError:
+                        index = -1
+                    if 0 <= index < feeds:
+                        etag = f'"f{index}-v1"'
+                        extra = f"ETag: {etag}\r\nContent-Type: application/rss+xml\r\n"
+                        if headers.get("if-none-match") == etag:
+                            status, body = 304, b""
+                        else:
+                            status, body = 200, bodies[index]
+                stats[str(status)] += 1
+                reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
+                writer.write(
+                    f"HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: {len(body)}\r\n"
+                    f"Connection: keep-alive\r\n\r\n".encode() + body
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port = server.sockets[0].getsockname()[1]
+        Path(port_file).write_text(str(port))
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# -- the clients (each in its own process) ---------------------------------------------
+
+
+def run_feedkit(base: str, feeds: int, workers: int, db: str, clean: bool, link: bool) -> dict:
+    from feedkit.aggregator import Aggregator
+    from feedkit.fetch.http import Fetcher
+    from feedkit.store import SQLiteStore
+
+    store = SQLiteStore(db)
+    agg = Aggregator(store=store, workers=workers, per_host=None, clean=clean, link=link,
+                     fetcher=Fetcher(retries=0))
+    for i in range(feeds):
+        agg.add_source(f"{base}/feed/{i}.xml")
+    out = {}
+    for phase in ("cold", "warm"):
+        started = time.perf_counter()
+        results = list(agg.update(force=True))
+        out[phase] = time.perf_counter() - started
+        out[f"{phase}_errors"] = sum(1 for r in results if not r.ok)
+        out[f"{phase}_sample_error"] = next((str(r.error) for r in results if not r.ok), "")
+    out["items"] = store.count_items()
+    store.close()
+    return out
+
+
+def run_reader(base: str, feeds: int, workers: int, db: str) -> dict:
+    from reader import make_reader
+
+    reader = make_reader(db)
+    for i in range(feeds):
+        reader.add_feed(f"{base}/feed/{i}.xml")
+    out = {}
+    for phase in ("cold", "warm"):
+        started = time.perf_counter()
+        reader.update_feeds(workers=workers, scheduled=False)
+        out[phase] = time.perf_counter() - started
+        out[f"{phase}_errors"] = sum(1 for f in reader.get_feeds() if f.last_exception)
+    out["items"] = reader.get_entry_counts().total
+    reader.close()
+    return out
+
+
+def child(args: argparse.Namespace) -> None:
+    base = f"http://127.0.0.1:{args.port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "bench.db")
+        if args.tool.startswith("feedkit"):
+            clean = args.tool == "feedkit"
+            out = run_feedkit(base, args.feeds, args.workers, db, clean, args.link)
+        else:
+            out = run_reader(base, args.feeds, args.workers, db)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+# -- orchestration -----------------------------------------------------------------------
+
+
+def _stats(port: int) -> dict:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=25, help="items per feed")
+    parser.add_argument("--workers", type=int, default=64)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
+    parser.add_argument("--link", action="store_true", help="feedkit: also link (stories)")
+    parser.add_argument("--only", choices=("feedkit", "feedkit-noclean", "reader"),
+                        help="run one configuration")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--tool", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.feeds, args.items, args.latency)
+        return 0
+    if args.tool:
+        child(args)
+        return 0
+
+    tools = [args.only] if args.only else ["feedkit", "feedkit-noclean", "reader"]
+    if "reader" in tools:
+        try:
+            import reader  # noqa: F401
+        except ImportError:
+            print("benchmarks/update.py: reader is not installed (pip install 'feedkit[bench]')")
+            return 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = os.path.join(tmp, "port")
+        me = [sys.executable, __file__, "--feeds", str(args.feeds), "--items", str(args.items),
+              "--latency", str(args.latency), "--workers", str(args.workers)]
+        server = subprocess.Popen([*me, "--serve", port_file])
+        try:
+            for _ in range(600):
+                if os.path.exists(port_file) and Path(port_file).read_text():
+                    break
+                time.sleep(0.05)
+            port = int(Path(port_file).read_text())
+            print(f"feeds: {args.feeds} x {args.items} items, latency {args.latency * 1000:.0f} ms,"
+                  f" workers: {args.workers}, server: 127.0.0.1:{port} (asyncio, own process)")
+            results = {}
+            for tool in tools:
+                before = _stats(port)
+                extra = ["--link"] if args.link else []
+                proc = subprocess.run([*me, "--tool", tool, "--port", str(port), *extra],
+                                      capture_output=True, text=True, check=False)
+                if proc.returncode != 0:
+                    print(f"{tool} failed:\n{proc.stderr[-2000:]}")
+                    return 1
+                results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
+                after = _stats(port)
+                results[tool]["served_304"] = after["304"] - before["304"]
+                results[tool]["served_200"] = after["200"] - before["200"]
+        finally:
+            server.kill()
+            with contextlib.suppress(Exception):
+                server.wait(timeout=5)
+
+    print(f"\n{'tool':<16} {'cold s':>8} {'cold feeds/s':>13} {'warm s':>8} {'warm feeds/s':>13}"
+          f" {'peak RSS MB':>12} {'items':>7} {'200s':>6} {'304s':>6} {'errors':>7}")
+    for tool, r in results.items():
+        print(f"{tool:<16} {r['cold']:>8.2f} {args.feeds / r['cold']:>13.1f} {r['warm']:>8.2f}"
+              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f} {r['items']:>7}"
+              f" {r['served_200']:>6} {r['served_304']:>6}"
+              f" {r['cold_errors'] + r['warm_errors']:>7}")
+    if "reader" in results:
+        rd = results["reader"]
+        print()
+        for tool in ("feedkit", "feedkit-noclean"):
+            if tool in results:
+                fk = results[tool]
+                print(f"{tool} / reader: cold {rd['cold'] / fk['cold']:.2f}x,"
+                      f" warm {rd['warm'] / fk['warm']:.2f}x (feeds/s ratio; target >= 3x);"
+                      f" peak RSS {fk['peak_rss_mb'] / rd['peak_rss_mb']:.2f}x")
+    print(f"latency bound with {args.workers} workers: {args.workers / args.latency:.0f} feeds/s;"
+          f" {os.cpu_count()} CPUs; feedkit {'with' if args.link else 'without'} linking")
+    for tool, r in results.items():
+        if r.get("cold_sample_error"):
+            print(f"{tool} sample error: {r['cold_sample_error']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
