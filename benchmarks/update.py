@@ -40,7 +40,14 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ["harbor", "council", "tram", "line", "ferry", "storm", "coastal", "road", "bakery", "market", "festival", "vote", "budget", "school", "hospital", "bridge", "river", "police", "court", "election", "minister", "report", "study", "weather", "train", "station", "museum", "library", "housing", "energy", "wind", "solar", "fishing", "port", "tourism", "university", "research", "science", "climate", "water", "health", "police", "fire", "museum", "culture", "sport"]
+WORDS = (
+    "harbor", "council", "tram", "line", "ferry", "storm", "coastal", "road", "bakery",
+    "market", "festival", "vote", "budget", "school", "hospital", "bridge", "river", "police",
+    "court", "election", "minister", "report", "study", "weather", "train", "station",
+    "museum", "library", "housing", "energy", "wind", "solar", "fishing", "port", "tourism",
+    "university", "research", "science", "climate", "water", "health", "police", "fire",
+    "museum", "culture", "sport",
+)
 
 
 # -- the feed server ---------------------------------------------------------------
