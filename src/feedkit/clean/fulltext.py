@@ -704,6 +704,20 @@ def _norm_words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+def _is_card_list(el: Any, stats: dict[Any, list[float]]) -> bool:
+    """A grid of teaser cards: 3+ child blocks, each a headline link plus a short blurb."""
+    cards = 0
+    card_text = 0.0
+    for child in el:
+        st = stats.get(child)
+        if st is None or not st[0] or child.tag in _NO_DESCENT:
+            continue  # list items with a source link each are text, not cards
+        if st[0] < 500 and st[1] >= 20 and st[1] >= 0.2 * st[0]:
+            cards += 1
+            card_text += st[0]
+    return cards >= 3 and card_text >= 0.8 * stats[el][0]
+
+
 def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> None:
     """Remove link lists, boilerplate lines and the title heading inside the container."""
     title_words = _norm_words(title) if title else ""
@@ -730,6 +744,9 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
             remove = bool(words) and (words == title_words or (
                 len(words) > 15 and (words in title_words or title_words in words)))
         elif total > 0 and link / total > 0.5 and prose < 0.3 * total and tag != "a":
+            remove = True
+        elif (len(el) >= 3 and link > 0.2 * total and total < 0.5 * stats[container][0]
+              and _is_card_list(el, stats)):
             remove = True
         elif total < 250 and tag not in _HEADINGS:
             text = " ".join(el.text_content().split())
