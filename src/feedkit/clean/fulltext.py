@@ -739,7 +739,9 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
         if tag in _INLINE:
             continue  # inline elements go or stay with their block
         remove = False
-        if tag in ("h1", "h2") and title_words:
+        if tag == "h1" and not seen_prose:
+            remove = True  # the headline: the text starts after it
+        elif tag in ("h1", "h2") and title_words:
             words = _norm_words(el.text_content())
             remove = bool(words) and (words == title_words or (
                 len(words) > 15 and (words in title_words or title_words in words)))
