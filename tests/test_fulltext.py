@@ -114,6 +114,29 @@ def test_body_split_around_a_promo_stays_whole() -> None:
     assert "Five things to know" not in art.text
 
 
+def test_teaser_cards_and_headline_inside_the_container_are_dropped() -> None:
+    story = "".join(
+        f"<p>Paragraph {i} says the ferry will run twice a day from May, weather permitting, "
+        "and that tickets can be bought on board or at the harbour office.</p>"
+        for i in range(6)
+    )
+    cards = "".join(
+        f"<div class='c{i % 2}'><a href='/s/{i}'>Another story number {i} with a headline</a>"
+        "<span>A short blurb about that other story.</span></div>"
+        for i in range(4)
+    )
+    html = (
+        "<html><head><title>Site</title></head><body><div class='wrap'>"
+        f"<h1>Ferry returns to the island</h1>{story}<div class='grid'>{cards}</div>"
+        "</div></body></html>"
+    )
+    art = extract_article(html)
+    assert art.text.startswith("Paragraph 0 says")
+    assert "Paragraph 5 says" in art.text
+    assert "Another story" not in art.text
+    assert "Ferry returns" not in art.text
+
+
 def test_text_with_br_paragraphs_and_no_p_tags() -> None:
     art = extract_article(page("blog_meta_only.html"), "https://bread.example/posts/hydration")
     paragraphs = art.text.split("\n\n")

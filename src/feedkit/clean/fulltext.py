@@ -745,11 +745,11 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
             words = _norm_words(el.text_content())
             remove = bool(words) and (words == title_words or (
                 len(words) > 15 and (words in title_words or title_words in words)))
-        elif total > 0 and link / total > 0.5 and prose < 0.3 * total and tag != "a":
-            remove = True
-        elif (len(el) >= 3 and link > 0.2 * total and total < 0.5 * stats[container][0]
-              and _is_card_list(el, stats)):
-            remove = True
+        elif (total > 0 and link / total > 0.5 and prose < 0.3 * total) or (
+            len(el) >= 3 and link > 0.2 * total and total < 0.5 * stats[container][0]
+            and _is_card_list(el, stats)
+        ):
+            remove = True  # a list of links, or a grid of teaser cards
         elif total < 250 and tag not in _HEADINGS:
             text = " ".join(el.text_content().split())
             remove = bool(
