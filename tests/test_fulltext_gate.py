@@ -68,7 +68,7 @@ def test_page_about_something_else_is_kept() -> None:
     ("name", "why"),
     [
         ("not_found.html", "kept: looks like an error"),
-        ("paywall.html", "kept: looks like an error or paywall"),
+        ("paywall.html", "kept: looks like a paywall"),
         ("section_front.html", "kept: nothing extracted"),
     ],
 )
@@ -77,6 +77,21 @@ def test_error_paywall_and_navigation_pages_are_rejected(name: str, why: str) ->
     new, reason = upgrade_item(item, page(name))
     assert new is item
     assert reason.startswith(why), reason
+
+
+def test_real_story_mentioning_not_found_is_upgraded() -> None:
+    story = (
+        "<p>Residents of Saltmarsh voted by a wide margin on Tuesday to restore the town's "
+        "tidal mill, a timber building that has stood derelict for almost a century.</p>"
+        "<p>Engineers who surveyed the site last year said the original wheel shaft was not "
+        "found during the dig, but that a copy could be made from the surviving drawings.</p>"
+        "<p>The council will apply for a heritage grant covering two thirds of the cost.</p>"
+    )
+    page_html = f"<html><body><article>{story}</article></body></html>"
+    new, reason = upgrade_item(teaser_item(), page_html)
+    assert reason.startswith("upgraded"), reason
+    assert new.content_html is not None
+    assert "wheel shaft" in new.content_html
 
 
 def test_link_heavy_page_is_rejected_as_navigation() -> None:

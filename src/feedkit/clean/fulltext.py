@@ -897,17 +897,26 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
 
 # ------------------------------------------------------------- teaser upgrade
 
-_NOT_AN_ARTICLE = re.compile(
-    r"\b(?:404|403|410|page not found|not found|no longer available|does not exist"
-    r"|cannot be found|could not be found|access denied|forbidden|error \d{3}"
+# Error, robot-check and gone pages: looked for at the start of the text only
+# (further on, a real story may well say "the body was not found").
+_ERROR_PAGE = re.compile(
+    r"\b(?:404|page not found|(?:page|article|story|content) (?:is no longer available"
+    r"|does not exist|doesn't exist)|(?:cannot|can't|could not|couldn't) be found"
+    r"|access denied|403 forbidden|error \d{3}"
     r"|something went wrong|enable javascript|javascript is (?:disabled|required)"
     r"|are you a robot|verify you are (?:a )?human|captcha|unusual traffic"
-    r"|subscribe to (?:continue|read|unlock)|to continue reading|continue reading with"
-    r"|(?:sign|log) ?in to (?:continue|read)|already a subscriber|subscribers only"
-    r"|for (?:subscribers|members) only|members only|premium content"
-    r"|you have reached your (?:free )?(?:article )?limit|create a free account to"
     r"|seite nicht gefunden|page introuvable|página no encontrada|página não encontrada"
     r"|страница не найдена)\b",
+    re.I,
+)
+# Paywall / registration walls: anywhere in a short text.
+_PAYWALL = re.compile(
+    r"\b(?:subscribe to (?:continue|read|unlock)|to continue reading|continue reading with"
+    r"|(?:sign|log) ?in to (?:continue|read)|already a subscriber|subscribers only"
+    r"|for (?:subscribers|members) only|members only|premium content|exclusive to subscribers"
+    r"|you have reached your (?:free )?(?:article )?limit|create a free account to"
+    r"|abonnez-vous pour|réservé aux abonnés|nur für abonnenten|jetzt abonnieren"
+    r"|solo para suscriptores|exclusivo para assinantes)\b",
     re.I,
 )
 _TEASER_TAIL = re.compile(
@@ -977,10 +986,12 @@ def upgrade_item(
         return item, "kept: nothing extracted from the page"
     if article.link_density > max_link_density:
         return item, f"kept: navigation page (link density {article.link_density:.2f})"
-    if len(text) < 3000:
-        hit = _NOT_AN_ARTICLE.search(text)
-        if hit:
-            return item, f"kept: looks like an error or paywall page ({hit.group(0)!r})"
+    hit = _ERROR_PAGE.search(text[:250])
+    if hit:
+        return item, f"kept: looks like an error page ({hit.group(0)!r})"
+    hit = _PAYWALL.search(text) if len(text) < 3000 else None
+    if hit:
+        return item, f"kept: looks like a paywall ({hit.group(0)!r})"
     if len(text) < min_chars:
         return item, f"kept: extraction too short ({len(text)} < {min_chars} chars)"
     if len(text) < min_ratio * len(feed_text):
