@@ -165,6 +165,23 @@ def test_metadata_from_meta_tags_only() -> None:
     assert art.image == "https://bread.example/posts/images/loaf.jpg"
 
 
+@pytest.mark.parametrize(
+    ("og_title", "expected"),
+    [
+        ("Mill vote passes | The Courier", "Mill vote passes"),
+        ("Mill vote passes - The Courier", "Mill vote passes"),
+        ("Why I read The Courier", "Why I read The Courier"),
+        ("The Courier", "The Courier"),
+    ],
+)
+def test_site_name_suffix_is_dropped_from_the_title(og_title: str, expected: str) -> None:
+    html = (
+        f'<meta property="og:title" content="{og_title}">'
+        '<meta property="og:site_name" content="The Courier"><p>Text.</p>'
+    )
+    assert extract_article(html).title == expected
+
+
 def test_metadata_absent_gives_none() -> None:
     art = extract_article("<html><body><p>" + "Plain words here. " * 10 + "</p></body></html>")
     assert (art.title, art.author, art.published, art.image) == (None, None, None, None)

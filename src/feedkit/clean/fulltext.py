@@ -339,6 +339,11 @@ def _metadata(root: Any, url: str | None) -> _Meta:
     )
     if not title:
         title = _page_title(root)
+    site = metas.get("og:site_name")
+    if title and site and len(title) > len(site) + 3 and title.endswith(site):
+        head = title[: -len(site)]
+        if re.search(r"\s[|·•–—:»-]\s*$", head):  # "Story | Site", not "I love Site"
+            title = re.sub(r"[\s|·•–—:»-]+$", "", head) or title
 
     authors = _ld_authors(ld.get("author"))
     if not authors:
