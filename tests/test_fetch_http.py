@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import random
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import zlib
@@ -503,3 +506,92 @@ def test_one_fetcher_shared_by_threads() -> None:
         assert results == [FEED] * 8
     finally:
         server.stop()
+
+
+# -- TLS with a pinned address ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for feeds.test (needs the openssl CLI)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl CLI not available")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=feeds.test",
+            "-addext",
+            "subjectAltName=DNS:feeds.test",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
+def _tls_server(tls_files: tuple[Path, Path], handler: object) -> object:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*tls_files)
+    return raw.RawServer(handler, host="127.0.0.2", tls=context)
+
+
+def _pinned_fetcher(tls_files: tuple[Path, Path], **kwargs: object) -> Fetcher:
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment beats .verify
+    session.verify = str(tls_files[0])
+    policy = NetworkPolicy(
+        allowed_networks=("127.0.0.2/32",),
+        resolver=lambda host, port: ["127.0.0.2"],
+    )
+    return quick(policy=policy, session=session, **kwargs)
+
+
+def test_pinned_tls_connection_keeps_sni_and_hostname_checks(
+    tls_files: tuple[Path, Path],
+) -> None:
+    server = _tls_server(tls_files, raw.respond("200 OK", {}, FEED))
+    try:
+        fetcher = _pinned_fetcher(tls_files, retries=0)
+        res = fetcher.fetch(server.url("/feed", host="feeds.test"))  # type: ignore[attr-defined]
+        assert res.content == FEED
+        assert b"Host: feeds.test:" in server.requests[0]  # type: ignore[attr-defined]
+        # Same pinned address, another name: the certificate does not match.
+        with pytest.raises(ConnectionFailed, match="TLS"):
+            fetcher.fetch(server.url("/feed", host="other.test"))  # type: ignore[attr-defined]
+    finally:
+        server.close()  # type: ignore[attr-defined]
+
+
+def test_deadline_also_cuts_a_dripping_tls_body(tls_files: tuple[Path, Path]) -> None:
+    def drip(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        while not stop.wait(0.2):
+            conn.sendall(b"x")
+
+    server = _tls_server(tls_files, drip)
+    try:
+        fetcher = _pinned_fetcher(tls_files, retries=0, deadline=1.0)
+        start = time.monotonic()
+        with pytest.raises(FetchTimeout):
+            fetcher.fetch(server.url("/drip", host="feeds.test"))  # type: ignore[attr-defined]
+        assert time.monotonic() - start < 2.0
+    finally:
+        server.close()  # type: ignore[attr-defined]

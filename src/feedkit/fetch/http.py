@@ -521,8 +521,12 @@ class Fetcher:
     would cross the deadline is not made.  ``policy`` enables address
     filtering.  ``session`` lets the caller bring a configured
     :class:`requests.Session` (the fetcher mounts its own adapter on it for
-    ``http://`` and ``https://``); a fetcher-made session ignores proxy
-    environment variables and ``.netrc`` (``trust_env = False``).
+    ``http://`` and ``https://``).  A fetcher-made session honours the
+    environment like requests does (proxies, ``REQUESTS_CA_BUNDLE``) unless a
+    policy is set: then it ignores it (``trust_env = False``), and a proxy on
+    a caller's session makes every fetch fail with
+    :class:`~feedkit.errors.BlockedAddressError` — through a proxy the
+    policy could not see the real destination.
     """
 
     def __init__(
@@ -564,7 +568,9 @@ class Fetcher:
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
-            session.trust_env = False
+            # Environment proxies would make the policy judge the proxy, not the
+            # target: with a policy, the fetcher's own session ignores them.
+            session.trust_env = policy is None
         adapter = _GuardedAdapter(self._guard)
         session.mount("http://", adapter)
         session.mount("https://", adapter)

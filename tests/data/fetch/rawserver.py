@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -19,8 +20,15 @@ Handler = Callable[[socket.socket, bytes, threading.Event], None]
 class RawServer:
     """Serve ``handler`` on ``host:port`` (port 0 picks one) until :meth:`close`."""
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.handler = handler
+        self.tls = tls
         self.host = host
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind((host, port))
@@ -33,8 +41,9 @@ class RawServer:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
-    def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+    def url(self, path: str = "/", host: str | None = None) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host or self.host}:{self.port}{path}"
 
     def _serve(self) -> None:
         while not self.stop.is_set():
@@ -46,19 +55,22 @@ class RawServer:
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
-        with conn:
+        head = b""
+        try:
             conn.settimeout(5)
-            head = b""
-            try:
-                while b"\r\n\r\n" not in head and len(head) < 65536:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    head += data
-                self.requests.append(head)
-                self.handler(conn, head, self.stop)
-            except OSError:
-                pass  # the client hung up on us: that is often the point
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                head += data
+            self.requests.append(head)
+            self.handler(conn, head, self.stop)
+        except (OSError, ssl.SSLError):
+            pass  # the client hung up on us: that is often the point
+        finally:
+            conn.close()
 
     def close(self) -> None:
         self.stop.set()
