@@ -449,21 +449,48 @@ _BOILERPLATE_ROLES = frozenset({
 })
 _TOKEN = r"(?:^|[^a-z0-9])(?:{})(?:$|[^a-z0-9])"  # noqa: S105 -- a regex, not a secret
 # class/id tokens of page furniture (whole tokens, split on anything non-alphanumeric)
-_NEGATIVE = re.compile(_TOKEN.format("|".join((
-    r"nav(?:s|bar|igation|links?|menu)?", r"\w*menus?", r"breadcrumbs?", r"crumbs",
-    r"footer\w*", r"sidebar\w*", r"aside", r"share\w*", r"sharing",
-    r"social\w*", r"comments?", r"commentlist", r"disqus", r"respond", r"related\w*",
-    r"recommend\w*", r"recirc\w*", r"popular", r"trending", r"newsletters?", r"subscribe\w*",
-    r"subscription", r"signup", r"promos?", r"promotions?", r"advert\w*", r"ads?", r"adslot",
-    r"adsbygoogle", r"dfp", r"sponsor\w*", r"cookies?", r"consent", r"gdpr", r"popup",
-    r"modal", r"overlay", r"toolbar", r"tags", r"taglist", r"tagcloud", r"pagination",
-    r"pager", r"byline", r"authors?", r"bio", r"meta", r"postmeta", r"copyright", r"print",
-    r"login", r"signin", r"search\w*", r"rating", r"reactions?", r"skip\w*", r"sr",
-    r"screen", r"visually", r"masthead", r"banner", r"toc", r"\w*captions?",
-    r"hidden(?![-_](?:xs|sm|md|lg|xl|print|mobile|desktop|tablet|phone))",
-    r"credits?", r"condition[-_]invisible", r"dates?", r"timestamp", r"dateline",
-    r"\w*paywall\w*", r"regwall",
-))), re.I)
+# class/id words of page furniture: whole words (split on anything non-alphanumeric),
+# word prefixes ("share-buttons", "sharebar") and word suffixes ("megamenu").
+_NEGATIVE_WORDS = frozenset({
+    "nav", "navs", "navbar", "navigation", "navlink", "navlinks", "navmenu", "breadcrumb",
+    "breadcrumbs", "crumbs", "aside", "sharing", "comment", "comments", "commentlist",
+    "disqus", "respond", "popular", "trending", "newsletter", "newsletters", "subscription",
+    "signup", "promo", "promos", "promotion", "promotions", "ad", "ads", "adslot",
+    "adsbygoogle", "dfp", "cookie", "cookies", "consent", "gdpr", "popup", "modal",
+    "overlay", "toolbar", "tags", "taglist", "tagcloud", "pagination", "pager", "byline",
+    "author", "authors", "bio", "meta", "postmeta", "copyright", "print", "login", "signin",
+    "rating", "reaction", "reactions", "sr", "screen", "visually", "masthead", "banner",
+    "toc", "credit", "credits", "date", "dates", "timestamp", "dateline", "regwall",
+})
+_NEGATIVE_PREFIXES = (
+    "footer", "sidebar", "share", "social", "related", "recommend", "recirc", "subscribe",
+    "advert", "sponsor", "search", "skip",
+)
+_NEGATIVE_SUFFIXES = ("menu", "menus", "caption", "captions")
+# "hidden-xs" only hides on small screens; "elementor-invisible" is animated in.
+_RESPONSIVE = frozenset({"xs", "sm", "md", "lg", "xl", "print", "mobile", "desktop", "tablet"})
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def _is_negative(attrs: str) -> bool:
+    """Whether class/id words name page furniture."""
+    words = [w for w in _WORD_SPLIT.split(attrs.lower()) if w]
+    for i, word in enumerate(words):
+        if (
+            word in _NEGATIVE_WORDS
+            or word.startswith(_NEGATIVE_PREFIXES)
+            or word.endswith(_NEGATIVE_SUFFIXES)
+            or "paywall" in word
+        ):
+            return True
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word == "hidden" and following not in _RESPONSIVE:
+            return True
+        if word == "invisible" and i > 0 and words[i - 1] == "condition":
+            return True
+    return False
+
+
 # ... unless one of these says "this is the article" (compound class names)
 _POSITIVE = re.compile(
     r"article[-_]?(?:body|content|text|main|detail|entry)|articlebody|entry[-_]?(?:content|body)"
@@ -545,6 +572,7 @@ def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
     stats: dict[Any, list[float]] = {}
     boilerplate: list[Any] = []
     positives: list[Any] = []
+    verdicts: dict[str, int] = {}
     inline = _INLINE
     for el in reversed(elements):
         tag = el.tag
@@ -583,17 +611,23 @@ def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
                 elif tag not in _HEADINGS and inline_len >= 40:
                     prose += inline_len * (1.0 if inline_len >= 80 else 0.5)
         attrs = _attr_text(el)
+        if attrs:
+            verdict = verdicts.get(attrs)
+            if verdict is None:  # class names repeat a lot within a page
+                verdict = verdicts[attrs] = (
+                    1 if _POSITIVE.search(attrs) else -1 if _is_negative(attrs) else 0
+                )
+        else:
+            verdict = 0
         role = el.get("role")
-        if tag == "main" or el.get("itemprop") in ("articleBody", "text") or (
-            attrs and _POSITIVE.search(attrs)
-        ):
+        if tag == "main" or verdict == 1 or el.get("itemprop") in ("articleBody", "text"):
             # an explicit article marker (not <article>: teaser cards use it too)
             positive = 1.0
             positives.append(el)
         elif (
             tag in _BOILERPLATE_TAGS
             or (role and role.lower() in _BOILERPLATE_ROLES)
-            or (attrs and tag != "article" and _NEGATIVE.search(attrs))
+            or (verdict == -1 and tag != "article")
             or _is_hidden(el)
         ):
             boilerplate.append(el)
