@@ -142,55 +142,73 @@ def _block_containers(root: HtmlElement) -> set[HtmlElement]:
 
 
 def iter_units(root: HtmlElement) -> list[Unit]:
-    """All lines of the fragment in document order (empty lines skipped)."""
+    """All lines of the fragment in document order (empty lines skipped).
+
+    Iterative (an explicit stack), so arbitrarily deep markup is fine.
+    """
     containers = _block_containers(root)
     units: list[Unit] = []
-    _walk(root, containers, units)
+    stack: list[_Frame] = [_Frame(root, recurse=True)]
+    while stack:
+        frame = stack[-1]
+        child = next(frame.it, None)
+        if child is None:
+            frame.flush(None, units)
+            stack.pop()
+            continue
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "br" or tag in BLOCK_TAGS or child in containers:
+            frame.flush(child, units)
+            frame.restart(child)
+            if frame.recurse and tag != "br":
+                inner = _enter(child, containers, units)
+                if inner is not None:
+                    stack.append(inner)
+        else:
+            frame.children.append(child)
+            frame.text_parts.append(element_text(child))
+            frame.text_parts.append(child.tail or "")
     return units
 
 
-def _runs(parent: HtmlElement, containers: set[HtmlElement], units: list[Unit],
-          *, recurse: bool) -> None:
-    lead: HtmlElement | None = None
-    text_parts: list[str] = [parent.text or ""]
-    children: list[HtmlElement] = []
+class _Frame:
+    """A container being split into runs."""
 
-    def flush(end: HtmlElement | None) -> None:
-        text = "".join(text_parts)
-        if text.strip() or any(c.tag in MEDIA_TAGS or next(c.iter("img"), None) is not None
-                               for c in children):
-            units.append(Unit(parent=parent, text=text, lead=lead, children=list(children),
-                              end=end))
+    __slots__ = ("children", "it", "lead", "parent", "recurse", "text_parts")
 
-    for child in parent:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        delimiter = tag == "br" or tag in BLOCK_TAGS or child in containers
-        if delimiter:
-            flush(child)
-            if recurse and tag != "br":
-                _walk(child, containers, units)
-            lead = child
-            text_parts = [child.tail or ""]
-            children = []
-        else:
-            children.append(child)
-            text_parts.append(element_text(child))
-            text_parts.append(child.tail or "")
-    flush(None)
+    def __init__(self, parent: HtmlElement, *, recurse: bool) -> None:
+        self.parent = parent
+        self.it = iter(parent)
+        self.recurse = recurse
+        self.lead: HtmlElement | None = None
+        self.text_parts: list[str] = [parent.text or ""]
+        self.children: list[HtmlElement] = []
+
+    def restart(self, lead: HtmlElement) -> None:
+        self.lead = lead
+        self.text_parts = [lead.tail or ""]
+        self.children = []
+
+    def flush(self, end: HtmlElement | None, units: list[Unit]) -> None:
+        text = "".join(self.text_parts)
+        if text.strip() or any(
+            c.tag in MEDIA_TAGS or next(c.iter("img"), None) is not None for c in self.children
+        ):
+            units.append(Unit(parent=self.parent, text=text, lead=self.lead,
+                              children=list(self.children), end=end))
 
 
-def _walk(el: HtmlElement, containers: set[HtmlElement], units: list[Unit]) -> None:
+def _enter(el: HtmlElement, containers: set[HtmlElement], units: list[Unit]) -> _Frame | None:
     if el in containers:
-        _runs(el, containers, units, recurse=True)
-        return
+        return _Frame(el, recurse=True)
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in BLOCK_TAGS:
         if any(c.tag == "br" for c in el):
-            _runs(el, containers, units, recurse=False)
-        else:
-            text = element_text(el)
-            if text.strip() or next(el.iter("img"), None) is not None:
-                units.append(Unit(parent=el, text=text, element=el))
+            return _Frame(el, recurse=False)
+        text = element_text(el)
+        if text.strip() or next(el.iter("img"), None) is not None:
+            units.append(Unit(parent=el, text=text, element=el))
+    return None
 
 
 def remove_unit(unit: Unit) -> None:

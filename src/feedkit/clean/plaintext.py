@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import lxml.etree
+
 from ..model import Item, NavLink
 from .boilerplate import Hit, match_lines
 from .dom import BLOCK_TAGS, parse_fragment
@@ -64,27 +66,22 @@ def html_to_text(html: str | None) -> str:
         return _html.unescape(html).strip()
     root = parse_fragment(html)
     parts: list[str] = []
-
-    def walk(el: object) -> None:
-        from lxml.html import HtmlElement
-
-        assert isinstance(el, HtmlElement)
+    # iterwalk is iterative: deep markup cannot exhaust the Python stack
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
         block = tag in BLOCK_TAGS
-        if block:
-            parts.append("\n\n")
-        if tag == "br":
-            parts.append("\n")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n\n")
-        if el.tail:
-            parts.append(el.tail)
-
-    walk(root)
+        if event == "start":
+            if block:
+                parts.append("\n\n")
+            elif tag == "br":
+                parts.append("\n")
+            if el.text and isinstance(el.tag, str):
+                parts.append(el.text)
+        else:
+            if block:
+                parts.append("\n\n")
+            if el.tail and el is not root:
+                parts.append(el.tail)
     text = "".join(parts)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
