@@ -20,9 +20,11 @@ from lxml.html import HtmlElement
 
 __all__ = [
     "BLOCK_TAGS",
+    "MAX_NESTING",
     "Unit",
     "drop_empty",
     "element_text",
+    "flatten_deep",
     "iter_units",
     "link_density",
     "parse_fragment",
@@ -50,8 +52,53 @@ _FRAGMENT_PARSER = lxml.html.HTMLParser(
 )
 
 
+#: Markup nested deeper than this is flattened before nh3 (html5ever's scope
+#: checks make very deep nesting quadratic, and libxml2 drops what is nested
+#: deeper than its limit; no real article nests this deep).
+MAX_NESTING = 256
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr", "keygen", "basefont", "frame"})
+
+
+def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
+    """Delete the tags nested deeper than ``limit`` (their text is kept).
+
+    A tolerant tag scan, not a parser: it only ever *deletes* tag text, and the
+    result still goes through nh3, so it cannot make anything less safe.
+    """
+    stack: list[tuple[str, bool]] = []
+    out: list[str] = []
+    pos = 0
+    deep = False
+    for m in _TAG.finditer(html):
+        closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+        keep = True
+        if closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == name:
+                    keep = stack[i][1]
+                    del stack[i:]
+                    break
+            else:
+                keep = not deep
+        elif name not in _VOID and not selfclose:
+            keep = len(stack) < limit
+            deep = deep or not keep
+            stack.append((name, keep))
+        if not keep:
+            out.append(html[pos:m.start()])
+            pos = m.end()
+    if not deep:
+        return html
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def parse_fragment(html: str) -> HtmlElement:
-    """Parse an HTML fragment under a synthetic ``<div>`` root."""
+    """Parse an HTML fragment under a synthetic ``<div>`` root (deep nesting flattened)."""
+    if html.count("<") > MAX_NESTING:
+        html = flatten_deep(html)
     root: HtmlElement = lxml.html.fragment_fromstring(
         html, create_parent="div", parser=_FRAGMENT_PARSER
     )

@@ -38,9 +38,9 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from .dom import drop_empty, parse_fragment, serialize_fragment
+from .dom import MAX_NESTING, drop_empty, flatten_deep, parse_fragment, serialize_fragment
 
-__all__ = ["TRACKER_PATTERNS", "is_tracker_url", "safe_url", "sanitize_html"]
+__all__ = ["MAX_NESTING", "TRACKER_PATTERNS", "is_tracker_url", "safe_url", "sanitize_html"]
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _DROP_WITH_CONTENT = frozenset(
@@ -100,48 +100,6 @@ _EMPTY_WRAPPER = re.compile(
     r"|h[1-6]|center|font)(?:\s[^>]*)?>(?:\s|&nbsp;|&#160;|<br>)*</\1>",
     re.IGNORECASE,
 )
-
-
-#: Markup nested deeper than this is flattened before nh3 (html5ever's scope
-#: checks make very deep nesting quadratic; no real article nests this deep).
-MAX_NESTING = 256
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "param", "source", "track", "wbr", "keygen", "basefont", "frame"})
-
-
-def _flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
-    """Delete the tags nested deeper than ``limit`` (their text is kept).
-
-    A tolerant tag scan, not a parser: it only ever *deletes* tag text, and the
-    result still goes through nh3, so it cannot make anything less safe.
-    """
-    stack: list[tuple[str, bool]] = []
-    out: list[str] = []
-    pos = 0
-    deep = False
-    for m in _TAG.finditer(html):
-        closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3)
-        keep = True
-        if closing:
-            for i in range(len(stack) - 1, -1, -1):
-                if stack[i][0] == name:
-                    keep = stack[i][1]
-                    del stack[i:]
-                    break
-            else:
-                keep = not deep
-        elif name not in _VOID and not selfclose:
-            keep = len(stack) < limit
-            deep = deep or not keep
-            stack.append((name, keep))
-        if not keep:
-            out.append(html[pos:m.start()])
-            pos = m.end()
-    if not deep:
-        return html
-    out.append(html[pos:])
-    return "".join(out)
 
 
 def is_tracker_url(url: str) -> bool:
@@ -299,7 +257,7 @@ def sanitize_html(
     if not html:
         return ""
     if html.count("<") > MAX_NESTING:
-        html = _flatten_deep(html)
+        html = flatten_deep(html)
     out: str = nh3.clean(
         html,
         tags=set(_TAGS),
