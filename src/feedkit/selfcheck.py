@@ -43,9 +43,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import FeedkitError
+
+if TYPE_CHECKING:
+    from .emit import EmitFormat
 
 __all__ = [
     "SKIP_NAMES",
@@ -225,7 +228,10 @@ def check_bytes(
         expected = _expected_entries(cleaned.items, links.duplicates)
         for fmt in formats:
             out = emit_feed(
-                cleaned.items, format=fmt, title=f"selfcheck {name}", links=links  # type: ignore[arg-type]
+                cleaned.items,
+                format=cast("EmitFormat", fmt),
+                title=f"selfcheck {name}",
+                links=links,
             )
             if fmt == "json":
                 doc = json.loads(out)
@@ -292,11 +298,15 @@ def _check_forked(path: Path, timeout: float) -> FileOutcome:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     if timed_out:
-        return FileOutcome(name=path.name, uncaught=f"Timeout: still running after {timeout:g} s",
-                           seconds=timeout)
+        return FileOutcome(
+            name=path.name, uncaught=f"Timeout: still running after {timeout:g} s", seconds=timeout
+        )
     if not chunks:
-        how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-               else f"exit status {os.WEXITSTATUS(status)}")
+        how = (
+            f"killed by signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exit status {os.WEXITSTATUS(status)}"
+        )
         return FileOutcome(name=path.name, uncaught=f"ChildCrashed: {how}")
     fields = json.loads(b"".join(chunks))
     fields["bozo"] = [tuple(pair) for pair in fields["bozo"]]
@@ -321,7 +331,8 @@ def corpus_files(directory: Path) -> list[Path]:
     """The files :func:`run` checks: every regular file below ``directory``, sorted,
     except :data:`SKIP_NAMES` and anything inside a directory named in it."""
     return sorted(
-        p for p in directory.rglob("*")
+        p
+        for p in directory.rglob("*")
         if p.is_file() and not SKIP_NAMES.intersection(p.relative_to(directory).parts)
     )
 
@@ -341,16 +352,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run parse, clean, link and emit over every file of DIRECTORY.",
     )
     parser.add_argument("directory", type=Path)
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds one file may take before it is killed (default 120)")
-    parser.add_argument("--in-process", action="store_true",
-                        help="do not fork a child per file (no memory figure, no timeout)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds one file may take before it is killed (default 120)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="do not fork a child per file (no memory figure, no timeout)",
+    )
     args = parser.parse_args(argv)
     if not args.directory.is_dir():
         print(f"selfcheck: not a directory: {args.directory}", file=sys.stderr)
         return 2
-    report = run(args.directory, isolate=False if args.in_process else None,
-                 timeout=args.timeout)
+    report = run(args.directory, isolate=False if args.in_process else None, timeout=args.timeout)
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
