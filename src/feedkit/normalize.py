@@ -190,7 +190,46 @@ def parse_date(text: str | None) -> datetime | None:
     m = _ISO.fullmatch(text)
     if m:
         return _from_iso(m)
+    m = _RFC822.fullmatch(text)
+    if m:
+        value = _from_rfc822_match(m)
+        if value is not None:
+            return value
     return _from_rfc822(text)
+
+
+_RFC822 = re.compile(
+    r"(?:[A-Za-z]{2,9}\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3})[A-Za-z]*\.?[\s-]+(\d{4})"
+    r"\s+(\d{1,2}):(\d\d)(?::(\d\d))?\s*(?:([+-])(\d\d):?(\d\d)|([A-Za-z]{1,5}))?"
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_ZONES = {"ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5,
+          "mst": -7, "mdt": -6, "pst": -8, "pdt": -7}
+
+
+def _from_rfc822_match(m: re.Match[str]) -> datetime | None:
+    day, mon, year, hour, minute, second, sign, zh, zm, zname = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None:
+        return None
+    if zname is not None:
+        hours = _ZONES.get(zname.lower())
+        if hours is None:
+            return None  # let the general parser decide about odd zone names
+        offset = timedelta(hours=hours)
+    elif sign is not None:
+        offset = timedelta(hours=int(zh), minutes=int(zm))
+        if sign == "-":
+            offset = -offset
+    else:
+        offset = timedelta(0)
+    try:
+        value = datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0),
+                         tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return value - offset
 
 
 def _from_iso(m: re.Match[str]) -> datetime | None:

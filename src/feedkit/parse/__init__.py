@@ -110,12 +110,18 @@ def _fallback(
     reason: str,
     warnings: list[str],
 ) -> ParseResult:
+    # imported here so that feedparser loads only when a document needs it
     from .fp import (
+        MAX_XML_DEPTH,
         hide_displacing_elements,
         parse_with_feedparser,
         screen_for_feedparser,
+        too_deep,
     )
 
+    if too_deep(data):
+        raise ParseError(f"elements nested deeper than {MAX_XML_DEPTH} levels",
+                         warnings=warnings)
     data, cut = screen_for_feedparser(hide_displacing_elements(data))
     if cut:
         warnings = [*warnings, f"{cut} oversized author field(s) cut before feedparser"]

@@ -18,6 +18,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from ..clean.sanitize import sanitize_html
@@ -357,7 +358,39 @@ def text_to_html(text: str) -> str | None:
     return "\n".join(paragraphs)
 
 
-def _html_field(raw: RawText | None, base: str | None) -> str | None:
+#: HTML nested deeper than this is reduced to its text before sanitizing
+#: (html5ever, under nh3, is quadratic in nesting depth: 100,000 levels take
+#: over a minute).  Real articles stay far below it.
+MAX_HTML_DEPTH = 512
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})\b[^<>]*?(/?)>")
+# Elements that never nest (void) or that the HTML parser closes implicitly.
+_FLAT = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "option", "tr", "td", "th",
+})
+
+
+def html_too_deep(value: str, limit: int = MAX_HTML_DEPTH) -> bool:
+    """Whether ``value`` opens more than ``limit`` nested elements (a cheap estimate)."""
+    if value.count("<") <= limit:
+        return False
+    depth = 0
+    for m in _HTML_TAG.finditer(value):
+        closing, name, self_closing = m.groups()
+        if name.lower() in _FLAT or self_closing:
+            continue
+        if closing:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > limit:
+                return True
+    return False
+
+
+def _html_field(
+    raw: RawText | None, base: str | None, warnings: list[str] | None = None
+) -> str | None:
     if raw is None:
         return None
     value = fix_text(raw.value)
@@ -369,6 +402,10 @@ def _html_field(raw: RawText | None, base: str | None) -> str | None:
         if "&" in value:
             value = html.unescape(value)
         return text_to_html(value)
+    if html_too_deep(value):
+        if warnings is not None:
+            warnings.append(f"HTML nested deeper than {MAX_HTML_DEPTH} levels reduced to text")
+        return text_to_html(html.unescape(_HTML_TAG.sub(" ", value)))
     out = sanitize_html(value, base_url=_http_base(raw.base) or base).strip()
     return out or None
 
@@ -437,47 +474,52 @@ def build_result(
         format=raw.format,
     )
     all_warnings = list(warnings) + raw.warnings
-    drafts: list[dict[str, object]] = []
+    drafts: list[tuple[Any, ...]] = []
     id_parts: list[IdParts] = []
     inherit_authors = feed.authors if raw.format.startswith("atom") else ()
+    feed_language = feed.language
     for index, entry in enumerate(raw.entries):
         if _is_empty(entry):
             all_warnings.append(f"entry {index} has no title, link, id or content; skipped")
             continue
-        base = _http_base(entry.base) or doc_base
-        link_text = entry.link.replace("&amp;", "&") if entry.link else None
-        link = canonical_url(link_text, base)
-        title = None
-        if entry.title is not None:
-            title = clean_title(fix_text(entry.title.value), markup=entry.title.kind != "text")
-        updated = normalize_datetime(entry.updated, now=now)
-        published = normalize_datetime(entry.published, now=now) or updated
-        content = _html_field(entry.content, base)
-        summary = _html_field(entry.summary, base)
+        base = _http_base(entry.base) or doc_base if entry.base else doc_base
+        link = entry.link
+        if link:
+            link = canonical_url(link.replace("&amp;", "&") if "&amp;" in link else link, base)
+        title = entry.title
+        title_text = (clean_title(fix_text(title.value), markup=title.kind != "text")
+                      if title is not None else None)
+        updated = normalize_datetime(entry.updated, now=now) if entry.updated else None
+        published = (normalize_datetime(entry.published, now=now) if entry.published
+                     else None) or updated
+        content = _html_field(entry.content, base, all_warnings) if entry.content else None
+        summary = _html_field(entry.summary, base, all_warnings) if entry.summary else None
         if summary is not None and content is not None and _same_html(summary, content):
             summary = None
-        guid = entry.guid.strip() if entry.guid and entry.guid.strip() else None
-        enclosures = []
-        for enc in entry.enclosures:
-            enc_url = resolve_url(enc.url, base)
-            if enc_url:
-                enclosures.append(Enclosure(url=enc_url, type=enc.type, length=enc.length))
-        categories = tuple(dict.fromkeys(
-            c for c in (" ".join(fix_text(x).split()) for x in entry.categories) if c
-        ))
-        drafts.append({
-            "title": title, "link": link, "published": published, "updated": updated,
-            "authors": dedupe_authors(entry.authors) or inherit_authors,
-            "summary": summary, "content_html": content, "categories": categories,
-            "enclosures": tuple(enclosures),
-            "language": (entry.language or "").strip() or feed.language,
-            "guid": guid, "extra": entry.extra,
-        })
-        id_parts.append(IdParts(guid=guid, link=link, title=title, published=published))
+        guid = entry.guid.strip() or None if entry.guid else None
+        enclosures: tuple[Enclosure, ...] = ()
+        if entry.enclosures:
+            enclosures = tuple(
+                Enclosure(url=u, type=e.type, length=e.length)
+                for e in entry.enclosures if (u := resolve_url(e.url, base))
+            )
+        categories: tuple[str, ...] = ()
+        if entry.categories:
+            categories = tuple(dict.fromkeys(
+                c for c in (" ".join(fix_text(x).split()) for x in entry.categories) if c
+            ))
+        authors = dedupe_authors(entry.authors) if entry.authors else ()
+        language = entry.language.strip() or None if entry.language else None
+        drafts.append((title_text, link, published, updated, authors or inherit_authors,
+                       summary, content, categories, enclosures, language or feed_language,
+                       guid, entry.extra))
+        id_parts.append(IdParts(guid, link, title_text, published))
     ids = assign_item_ids(feed_url, id_parts)
     items = tuple(
-        Item(id=item_id, feed_url=feed_url, feed_title=feed_title, **draft)  # type: ignore[arg-type]
-        for item_id, draft in zip(ids, drafts, strict=True)
+        Item(id=item_id, feed_url=feed_url, title=d[0], link=d[1], published=d[2],
+             updated=d[3], authors=d[4], summary=d[5], content_html=d[6], categories=d[7],
+             enclosures=d[8], language=d[9], guid=d[10], feed_title=feed_title, extra=d[11])
+        for item_id, d in zip(ids, drafts, strict=True)
     )
     return ParseResult(
         feed=feed, items=items, warnings=tuple(all_warnings), parser=parser, parser_reason=reason,

@@ -42,6 +42,39 @@ _TAGS = re.compile(rb"<[^>]*>")
 _PARTIAL_ENTITY = re.compile(rb"&[#\w]{0,12}\Z")
 
 
+#: Documents nested deeper than this are refused before feedparser sees them.
+MAX_XML_DEPTH = 1000
+_XML_TOKEN = re.compile(rb"<(!\[CDATA\[|!--|/|[A-Za-z_])")
+
+
+def too_deep(data: bytes, limit: int = MAX_XML_DEPTH) -> bool:
+    """Whether the element nesting of ``data`` exceeds ``limit`` (one linear scan)."""
+    depth = 0
+    pos = 0
+    find = data.find
+    while True:
+        m = _XML_TOKEN.search(data, pos)
+        if m is None:
+            return False
+        kind = m.group(1)
+        if kind == b"![CDATA[" or kind == b"!--":
+            end = find(b"]]>" if kind == b"![CDATA[" else b"-->", m.end())
+            if end < 0:
+                return False
+            pos = end + 3
+            continue
+        end = find(b">", m.end())
+        if end < 0:
+            return False
+        if kind == b"/":
+            depth = depth - 1 if depth else 0
+        elif data[end - 1:end] != b"/":
+            depth += 1
+            if depth > limit:
+                return True
+        pos = end + 1
+
+
 def _cut(text: bytes, limit: int) -> bytes:
     cut = limit
     while cut > 0 and (text[cut] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
@@ -183,7 +216,8 @@ def parse_with_feedparser(
     if d.get("bozo"):
         exc = d.get("bozo_exception")
         # "no Content-type specified" only says the caller gave no headers
-        if not (type(exc).__name__ == "NonXMLContentType" and "content-type" not in response_headers):
+        noise = type(exc).__name__ == "NonXMLContentType" and "content-type" not in response_headers
+        if not noise:
             warnings.append(f"feedparser: {type(exc).__name__}: {str(exc)[:200]}")
     version = d.get("version") or ""
     fdict = d.get("feed") or {}
