@@ -13,10 +13,12 @@ peak RSS, and sanity counts (items stored, 304s served).
 
     python benchmarks/update.py [--feeds 2000] [--items 25] [--workers 64] [--latency 0.05]
 
-feedkit runs twice: its default pipeline (fast parse, sanitize, boilerplate
-cleaning with per-feed learning, SQLite store) and with ``clean=False``
-(parse + sanitize + store: the same work reader does, plus sanitizing);
-``--link`` adds story linking.  reader runs ``update_feeds(workers=N,
+feedkit runs three times: its default pipeline (fast parse, sanitize,
+boilerplate cleaning with per-feed learning, SQLite store) in threads; the
+same with ``processes=os.cpu_count()`` (parse + clean in worker processes;
+``child RSS`` is the largest worker's peak); and with ``clean=False`` (parse +
+sanitize + store: the work reader does, plus sanitizing).  ``--link`` adds
+story linking.  reader runs ``update_feeds(workers=N,
 scheduled=False)``.  Both use the same worker count and no per-host limit.
 The default of 64 workers is where the tools differ: reader's warm update
 stays near 250 feeds/s whatever the worker count (its per-feed bookkeeping
@@ -132,14 +134,16 @@ def serve(port_file: str, feeds: int, items: int, latency: float) -> None:
 # -- the clients (each in its own process) ---------------------------------------------
 
 
-def run_feedkit(base: str, feeds: int, workers: int, db: str, clean: bool, link: bool) -> dict:
+def run_feedkit(
+    base: str, feeds: int, workers: int, db: str, clean: bool, link: bool, processes: int
+) -> dict:
     from feedkit.aggregator import Aggregator
     from feedkit.fetch.http import Fetcher
     from feedkit.store import SQLiteStore
 
     store = SQLiteStore(db)
     agg = Aggregator(store=store, workers=workers, per_host=None, clean=clean, link=link,
-                     fetcher=Fetcher(retries=0))
+                     fetcher=Fetcher(retries=0), processes=processes)
     for i in range(feeds):
         agg.add_source(f"{base}/feed/{i}.xml")
     out = {}
@@ -176,15 +180,21 @@ def child(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
         if args.tool.startswith("feedkit"):
-            clean = args.tool == "feedkit"
-            out = run_feedkit(base, args.feeds, args.workers, db, clean, args.link)
+            clean = args.tool != "feedkit-noclean"
+            processes = (os.cpu_count() or 1) if args.tool == "feedkit-procs" else 0
+            out = run_feedkit(base, args.feeds, args.workers, db, clean, args.link, processes)
         else:
             out = run_reader(base, args.feeds, args.workers, db)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
 
 
 # -- orchestration -----------------------------------------------------------------------
+
+#: feedkit: default pipeline in threads; the same with parse+clean in one worker
+#: process per CPU; without boilerplate cleaning; then reader.
+CONFIGS = ("feedkit", "feedkit-procs", "feedkit-noclean", "reader")
 
 
 def _stats(port: int) -> dict:
@@ -201,7 +211,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
     parser.add_argument("--link", action="store_true", help="feedkit: also link (stories)")
-    parser.add_argument("--only", choices=("feedkit", "feedkit-noclean", "reader"),
+    parser.add_argument("--only", choices=CONFIGS,
                         help="run one configuration")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--tool", help=argparse.SUPPRESS)
@@ -214,7 +224,7 @@ def main() -> int:
         child(args)
         return 0
 
-    tools = [args.only] if args.only else ["feedkit", "feedkit-noclean", "reader"]
+    tools = [args.only] if args.only else list(CONFIGS)
     if "reader" in tools:
         try:
             import reader  # noqa: F401
@@ -254,16 +264,18 @@ def main() -> int:
                 server.wait(timeout=5)
 
     print(f"\n{'tool':<16} {'cold s':>8} {'cold feeds/s':>13} {'warm s':>8} {'warm feeds/s':>13}"
-          f" {'peak RSS MB':>12} {'items':>7} {'200s':>6} {'304s':>6} {'errors':>7}")
+          f" {'peak RSS MB':>12} {'child RSS':>10} {'items':>7} {'200s':>6} {'304s':>6}"
+          f" {'errors':>7}")
     for tool, r in results.items():
         print(f"{tool:<16} {r['cold']:>8.2f} {args.feeds / r['cold']:>13.1f} {r['warm']:>8.2f}"
-              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f} {r['items']:>7}"
+              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f}"
+              f" {r['child_rss_mb']:>10.0f} {r['items']:>7}"
               f" {r['served_200']:>6} {r['served_304']:>6}"
               f" {r['cold_errors'] + r['warm_errors']:>7}")
     if "reader" in results:
         rd = results["reader"]
         print()
-        for tool in ("feedkit", "feedkit-noclean"):
+        for tool in CONFIGS[:-1]:
             if tool in results:
                 fk = results[tool]
                 print(f"{tool} / reader: cold {rd['cold'] / fk['cold']:.2f}x,"

@@ -38,16 +38,16 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from contextlib import suppress
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import CleanError, FeedkitError, SourceError, StoreError
-from .model import FetchResult, Group, Item, Relation
+from .model import Feed, FetchResult, Group, Item, Relation
 from .schedule import (
     DEFAULT_POLICY,
     SchedulePolicy,
@@ -167,6 +167,91 @@ def _merge_relations(stored: list[Relation], fresh: Sequence[Relation]) -> list[
     return list(merged.values())
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What :func:`prepare_source` needs: plain, picklable data."""
+
+    content: bytes
+    feed_url: str
+    headers: dict[str, str]
+    now: datetime
+    known: dict[str, str | None]
+    learned: str | bytes | None
+    clean: bool
+    cleaners: list[Cleaner] | None
+    keep_raw: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A parsed and cleaned source document, ready to be stored."""
+
+    feed: Feed
+    warnings: tuple[str, ...]
+    parser: str
+    raw: tuple[Item, ...]
+    cleaned: list[tuple[Item, str]]
+    seen: list[str]
+    boilerplate: str | None
+
+
+def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> _Prepared:
+    """Parse a fetched document, skip items whose raw hash is known, clean the rest.
+
+    Pure (data in, data out) unless ``upgrade`` (the full-text step, which
+    fetches) is given; runs in a worker thread or in a worker process.
+    Returns the cleaned items with their raw hashes, the ids of the
+    unchanged ones and the learned boilerplate to store (``None``: unchanged).
+    A cleaner plugin that raises anything but a FeedkitError becomes a
+    :class:`~feedkit.errors.CleanError` wrapping the cause.
+    """
+    from .parse import parse_feed
+
+    parsed = parse_feed(job.content, url=job.feed_url, headers=job.headers, now=job.now)
+    fresh: list[Item] = []
+    hashes: list[str] = []
+    seen: list[str] = []
+    for item in parsed.items:
+        digest = item_hash(item)
+        if job.known.get(item.id) == digest:
+            seen.append(item.id)
+        else:
+            fresh.append(item)
+            hashes.append(digest)
+    if upgrade is not None:
+        fresh = [upgrade(item) for item in fresh]
+    raw = parsed.items if job.keep_raw else ()
+    if not job.clean or not fresh:
+        return _Prepared(parsed.feed, parsed.warnings, parsed.parser, raw,
+                         list(zip(fresh, hashes, strict=True)), seen, None)
+    from .clean import clean_batch
+
+    stored = job.learned.decode() if isinstance(job.learned, bytes) else job.learned
+    learned: Any = None
+    if stored:
+        try:
+            learned = json.loads(stored)
+        except ValueError:
+            learned = None  # unreadable learned state: relearn from scratch
+    by_id = dict(zip((i.id for i in fresh), hashes, strict=True))
+    try:
+        if job.cleaners is None:
+            report = clean_batch(fresh, learned=learned)
+        else:
+            report = clean_batch(fresh, cleaners=job.cleaners, learned=learned)
+    except FeedkitError:
+        raise
+    except Exception as exc:  # plugin code may raise anything
+        raise CleanError(f"cleaner failed: {type(exc).__name__}: {exc}") from exc
+    blob: str | None = None
+    if report.learned:
+        text = json.dumps(report.learned.to_dict(), separators=(",", ":"), sort_keys=True)
+        if text != stored:
+            blob = text
+    cleaned = [(item, by_id.get(item.id) or item_hash(item)) for item in report.items]
+    return _Prepared(parsed.feed, parsed.warnings, parsed.parser, raw, cleaned, seen, blob)
+
+
 class Aggregator:
     """Fetch, parse, clean, link, store and emit a set of feed sources.
 
@@ -184,7 +269,11 @@ class Aggregator:
     makes :meth:`update` fetch only due sources.  ``per_host=None`` lifts the
     per-host bound.  ``retention``, when given, is applied after every
     update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
-    for :meth:`raw_items` (default: only without a store).
+    for :meth:`raw_items` (default: only without a store).  ``processes=N``
+    parses and cleans in a pool of N worker processes (started on the first
+    200 response of an update, stopped at its end) so the CPU-bound steps
+    use several cores; it applies with the default cleaner chain and no
+    full text (custom cleaners need not be picklable).
     """
 
     def __init__(
@@ -205,6 +294,7 @@ class Aggregator:
         respect_schedule: bool | None = None,
         retention: RetentionPolicy | None = None,
         keep_raw: bool | None = None,
+        processes: int = 0,
     ) -> None:
         self._store: Store = store if store is not None else MemoryStore()
         self._fetcher = fetcher
@@ -220,6 +310,9 @@ class Aggregator:
         self._respect = store is not None if respect_schedule is None else respect_schedule
         self._retention = retention
         self._keep_raw = store is None if keep_raw is None else keep_raw
+        self._processes = max(0, processes)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._raw: dict[str, bytes] = {}
         self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
@@ -356,19 +449,39 @@ class Aggregator:
                 )
         if targets:
             workers = min(self._workers, len(targets))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
-                futures: dict[Future[SourceResult], str] = {
-                    pool.submit(
-                        self._update_one, state.url, gates[_host_of(state.url)], changed
-                    ): state.url
-                    for state in targets
-                }
-                for future in as_completed(futures):
-                    yield future.result()
+            try:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
+                    futures: dict[Future[SourceResult], str] = {
+                        pool.submit(
+                            self._update_one, state.url, gates[_host_of(state.url)], changed
+                        ): state.url
+                        for state in targets
+                    }
+                    for future in as_completed(futures):
+                        yield future.result()
+            finally:
+                self._stop_pool()
         if self._link and changed:
             self._relink(changed)
         if self._retention is not None:
             self._store.prune(self._retention, now=now)
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                import multiprocessing
+
+                # spawn: forking a process that runs threads is not safe
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._processes, mp_context=multiprocessing.get_context("spawn")
+                )
+            return self._pool
+
+    def _stop_pool(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
 
     def _fetch(self, state: SourceState) -> FetchResult:
         raw = self._raw.get(state.url)
@@ -462,31 +575,27 @@ class Aggregator:
                 next_due=fresh.next_due,
                 elapsed=(self._current_time() - started).total_seconds(),
             )
-        from .parse import parse_feed
-
-        feed_url = fetched.final_url if fetched.final_url != "about:feed" else state.url
-        parsed = parse_feed(
-            fetched.content,
-            url=feed_url,
-            headers=fetched.headers,
-            now=self._now or started,
-        )
         known = self._store.known_hashes(state.url)
-        fresh_items: list[Item] = []
-        raw_hashes: list[str] = []
-        seen: list[str] = []
-        for item in parsed.items:
-            digest = item_hash(item)
-            if known.get(item.id) == digest:
-                seen.append(item.id)
-            else:
-                fresh_items.append(item)
-                raw_hashes.append(digest)
+        job = _Job(
+            content=fetched.content,
+            feed_url=fetched.final_url if fetched.final_url != "about:feed" else state.url,
+            headers=dict(fetched.headers),
+            now=self._now or started,
+            known=known,
+            learned=self._store.get_boilerplate(state.url) if self._clean else None,
+            clean=self._clean,
+            cleaners=self._cleaners,
+            keep_raw=self._keep_raw,
+        )
+        if self._processes and self._cleaners is None and not self._fulltext:
+            prepared = self._process_pool().submit(prepare_source, job).result()
+        else:
+            prepared = prepare_source(job, upgrade=self._upgrade if self._fulltext else None)
         if self._keep_raw:
             with self._lock:
-                self._raw_items[state.url] = list(parsed.items)
-        cleaned, boilerplate = self._clean_batch(state.url, fresh_items, raw_hashes)
-        items = [item for item, _ in cleaned]
+                self._raw_items[state.url] = list(prepared.raw)
+        items = [item for item, _ in prepared.cleaned]
+        parsed = prepared
         new_state = after_success(
             state,
             now=started,
@@ -501,9 +610,9 @@ class Aggregator:
         result = self._store.record_update(
             new_state,
             items,
-            raw_hashes=[digest for _, digest in cleaned],
-            seen=seen,
-            boilerplate=boilerplate,
+            raw_hashes=[digest for _, digest in prepared.cleaned],
+            seen=prepared.seen,
+            boilerplate=prepared.boilerplate,
             now=started,
         )
         touched = (
@@ -517,7 +626,7 @@ class Aggregator:
         return SourceResult(
             key,
             "ok",
-            items=self._store.count_items(new_state.url),
+            items=len(known) + result.new,
             new=result.new,
             updated=result.updated,
             unchanged=result.unchanged,
@@ -528,45 +637,6 @@ class Aggregator:
             next_due=new_state.next_due,
             elapsed=(self._current_time() - started).total_seconds(),
         )
-
-    def _clean_batch(
-        self, source: str, items: list[Item], raw_hashes: list[str]
-    ) -> tuple[list[tuple[Item, str]], str | None]:
-        """Clean one source's new/changed items; returns (item, raw hash) pairs
-        and the learned boilerplate to store (``None``: unchanged).
-
-        A cleaner plugin that raises anything but a FeedkitError fails this
-        source only, as a :class:`~feedkit.errors.CleanError` wrapping the cause.
-        """
-        if self._fulltext:
-            items = [self._upgrade(item) for item in items]
-        if not self._clean or not items:
-            return list(zip(items, raw_hashes, strict=True)), None
-        from .clean import clean_batch
-
-        stored = self._store.get_boilerplate(source)
-        learned: Any = None
-        if stored:
-            try:
-                learned = json.loads(stored)
-            except ValueError:
-                learned = None  # unreadable learned state: relearn from scratch
-        by_id = dict(zip((i.id for i in items), raw_hashes, strict=True))
-        try:
-            if self._cleaners is None:
-                report = clean_batch(items, learned=learned)
-            else:
-                report = clean_batch(items, cleaners=self._cleaners, learned=learned)
-        except FeedkitError:
-            raise
-        except Exception as exc:  # plugin code may raise anything
-            raise CleanError(f"cleaner failed: {type(exc).__name__}: {exc}") from exc
-        blob: str | None = None
-        if report.learned:
-            text = json.dumps(report.learned.to_dict(), separators=(",", ":"), sort_keys=True)
-            if text != (stored.decode() if isinstance(stored, bytes) else stored):
-                blob = text
-        return [(item, by_id.get(item.id, item_hash(item))) for item in report.items], blob
 
     def _upgrade(self, item: Item) -> Item:
         """Replace a teaser with the extracted article when the quality gate agrees."""

@@ -149,11 +149,15 @@ class SQLiteStore:
                 raise
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several SELECTs."""
+    def _read(self, *, single: bool = False) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs (``single``: one statement,
+        which SQLite already runs in its own implicit read transaction)."""
         with self._lock:
             self._check_open()
             try:
+                if single:
+                    yield self._conn
+                    return
                 self._conn.execute("BEGIN")
                 try:
                     yield self._conn
@@ -316,7 +320,7 @@ class SQLiteStore:
 
     def known_hashes(self, source: str) -> dict[str, str | None]:
         """Item id → raw hash for the items stored for ``source``."""
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             return {
                 str(i): (None if h is None else str(h))
                 for i, h in conn.execute(
@@ -474,7 +478,7 @@ class SQLiteStore:
 
     def get_item(self, source: str, item_id: str) -> StoredItem | None:
         """One stored item, or ``None``."""
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             row = conn.execute(
                 f"SELECT {_ITEM_COLUMNS} FROM items i WHERE source = ? AND item_id = ?",  # noqa: S608 - constant SQL text; values are bound parameters
                 (source, item_id),
@@ -483,7 +487,7 @@ class SQLiteStore:
 
     def item_versions(self, source: str, item_id: str) -> list[ItemVersion]:
         """The previous versions of an item, oldest first."""
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             return [
                 ItemVersion(
                     item=item_from_json(data),
@@ -532,12 +536,12 @@ class SQLiteStore:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(max(0, int(limit)))
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             return [_item_from_row(row) for row in conn.execute(sql, args)]
 
     def count_items(self, source: str | None = None) -> int:
         """How many items are stored (for one source, or all)."""
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             if source is None:
                 row = conn.execute("SELECT count(*) FROM items").fetchone()
             else:
@@ -549,7 +553,7 @@ class SQLiteStore:
     # -- blobs -------------------------------------------------------------------
 
     def _get_blob(self, kind: str, key: str) -> Blob | None:
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             row = conn.execute(
                 "SELECT data FROM blobs WHERE kind = ? AND key = ?", (kind, key)
             ).fetchone()
@@ -625,7 +629,7 @@ class SQLiteStore:
 
     def relations(self) -> list[Relation]:
         """The stored relations, in the order saved."""
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             return [
                 Relation(kind=k, source_id=s, target=t, score=float(sc), reason=r)
                 for k, s, t, sc, r in conn.execute(
