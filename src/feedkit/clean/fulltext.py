@@ -506,7 +506,8 @@ _STRONG_NEGATIVE = re.compile(
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BOILERPLATE_LINE = re.compile(
-    r"^\W*(?:advertisement|advertising|anzeige|publicité|publicidad|sponsored( content)?"
+    r"^\W*(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|publicidade"
+    r"|реклама|partager|teilen|compartir|compartilhar|поделиться|sponsored( content)?"
     r"|share( this)?( (?:article|story|post|page))?( on \w+)?|share via|tweet|email|print"
     r"|read more|read next|related( articles| stories| posts| content)?|see also"
     r"|more (?:from|on) .{0,40}|recommended( for you)?|most (?:read|popular)|trending"
@@ -813,7 +814,7 @@ _BOILERPLATE_PREFIX = re.compile(
     re.I,
 )
 _BYLINE = re.compile(
-    r"^(?:(?:by|von|par|por|de|автор)\s+\S.{0,80}|(?:published|updated|posted)\b.{0,60}"
+    r"^(?:(?:by|von|par|por|автор)\s+\S.{0,80}|(?:published|updated|posted)\b.{0,60}"
     r"|\d{1,2}:\d{2}\s*(?:am|pm)?.{0,40}|\w+ \d{1,2}, \d{4}.{0,40}|\d{1,2} \w+ \d{4}.{0,40})$",
     re.I,
 )
