@@ -563,18 +563,17 @@ def _is_hidden(el: Any) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
+def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any]]:
     """Bottom-up statistics for every element.
 
-    Returns ``(stats, boilerplate, positives)``: ``stats[el]`` is
-    ``[text, link_text, prose, inline_text, inline_link_text, has_positive]``;
-    ``boilerplate`` lists the elements whose markup says furniture, in
-    document order; ``positives`` the elements marked as the article.
+    Returns ``(stats, boilerplate)``: ``stats[el]`` is ``[text, link_text,
+    prose, inline_text, inline_link_text, has_article_marker]`` (lengths in
+    characters); ``boilerplate`` lists the elements whose markup says
+    furniture, in document order.
     """
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
     stats: dict[Any, list[float]] = {}
     boilerplate: list[Any] = []
-    positives: list[Any] = []
     verdicts: dict[str, int] = {}
     inline = _INLINE
     for el in reversed(elements):
@@ -626,7 +625,6 @@ def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
         if tag == "main" or verdict == 1 or el.get("itemprop") in ("articleBody", "text"):
             # an explicit article marker (not <article>: teaser cards use it too)
             positive = 1.0
-            positives.append(el)
         elif (
             tag in _BOILERPLATE_TAGS
             or (role and role.lower() in _BOILERPLATE_ROLES)
@@ -636,8 +634,7 @@ def _measure(root: Any) -> tuple[dict[Any, list[float]], list[Any], list[Any]]:
             boilerplate.append(el)
         stats[el] = [total, link, prose, inline_len, inline_link, positive]
     boilerplate.reverse()
-    positives.reverse()
-    return stats, boilerplate, positives
+    return stats, boilerplate
 
 
 def _drop_boilerplate(
@@ -701,6 +698,7 @@ _NO_DESCENT = frozenset({
 
 
 def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
+    """The element holding the article: best prose score, then descend."""
     best = root
     best_score = -1.0
     for el in root.iter():
@@ -709,11 +707,11 @@ def _choose(root: Any, stats: dict[Any, list[float]]) -> Any:
             continue
         total, link, prose = st[0], st[1], st[2]
         score = prose - _K_OTHER * max(total - prose - link, 0.0) - _K_LINK * link
-        if st[5] and (el.tag in ("article", "main") or _attr_text(el)):
+        if el.tag == "article" or el.get("itemprop") == "articleBody":
+            score *= _BOOST
+        else:
             attrs = _attr_text(el)
-            if el.tag == "article" or el.get("itemprop") == "articleBody" or (
-                attrs and _POSITIVE.search(attrs)
-            ):
+            if attrs and _POSITIVE.search(attrs):
                 score *= _BOOST
         if score >= best_score:
             best, best_score = el, score
@@ -909,7 +907,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if body is None:
         body = root
     _strip(body)
-    stats, boilerplate, _positives = _measure(body)
+    stats, boilerplate = _measure(body)
     _drop_boilerplate(body, stats, boilerplate)
     container = _choose(body, stats)
     _prune(container, stats, meta.title)
