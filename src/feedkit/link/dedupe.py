@@ -69,10 +69,12 @@ def near_duplicate(
         return None
     union = len(sa) + len(b) - inter
     jac = inter / union
-    small = min(len(sa), len(b))
+    small, large = sorted((len(sa), len(b)))
     cont = inter / small
+    contained = small >= MIN_CONTAINMENT_SAMPLES and cont >= containment_threshold
+    # a clearly shorter copy (a cut) is explained by containment, else by Jaccard
+    if contained and (small < 0.8 * large or jac < jaccard_threshold):
+        return NearDuplicate(jac, cont, cont, f"shingle containment {cont:.2f}")
     if jac >= jaccard_threshold:
         return NearDuplicate(jac, cont, jac, f"shingle Jaccard {jac:.2f}")
-    if small >= MIN_CONTAINMENT_SAMPLES and cont >= containment_threshold:
-        return NearDuplicate(jac, cont, cont, f"shingle containment {cont:.2f}")
     return None

@@ -54,7 +54,12 @@ class ItemRecord:
 
 @dataclass(slots=True)
 class StoryState:
-    """A same-story cluster (internal).  ``centroid`` is empty once expired."""
+    """A same-story cluster (internal).  ``centroid`` is empty once expired.
+
+    ``centroid`` is the sum of the units' vectors; ``support`` counts, per
+    centroid term, the units whose vector has it.  The *core* of a story is
+    the part of the centroid carried by a majority of its units.
+    """
 
     id: str
     members: list[str]
@@ -64,10 +69,28 @@ class StoryState:
     last_ts: float
     units: int = 1
     active: bool = True
+    support: dict[str, int] = field(default_factory=dict)
+    core_norm2: float = -1.0
 
     def recompute_norm(self) -> None:
-        """Recompute the squared norm of the centroid."""
+        """Recompute the squared norm of the centroid (and forget the core's)."""
         self.norm2 = sum(w * w for w in self.centroid.values())
+        self.core_norm2 = -1.0
+
+    def core_weight(self, term: str) -> float:
+        """The centroid weight of ``term`` if most of the story's units carry it, else 0."""
+        n = self.support.get(term, 0)
+        return self.centroid.get(term, 0.0) if n * 2 > self.units else 0.0
+
+    def core_norm(self) -> float:
+        """Norm of the core centroid (cached until the story changes)."""
+        if self.core_norm2 < 0:
+            units = self.units
+            sup = self.support
+            self.core_norm2 = sum(
+                w * w for t, w in self.centroid.items() if sup.get(t, 0) * 2 > units
+            )
+        return math.sqrt(self.core_norm2)
 
 
 class LinkIndex:
@@ -167,6 +190,7 @@ class LinkIndex:
             n += 1
             sid = f"story:{members[0]}#{n}"
         story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
+        story.support = dict.fromkeys(vec, 1)
         story.recompute_norm()
         self.stories[sid] = story
         for m in members:
@@ -184,6 +208,9 @@ class LinkIndex:
         post = self.term_post
         sid = story.id
         active = story.active
+        sup = story.support
+        for t in vec:
+            sup[t] = sup.get(t, 0) + 1
         for t, w in vec.items():
             if t in c:
                 c[t] += w
@@ -216,6 +243,7 @@ class LinkIndex:
                     if not p:
                         del self.term_post[t]
         story.centroid = kept
+        story.support = {t: n for t, n in story.support.items() if t in kept}
 
     def merge_stories(self, a: str, b: str) -> StoryState:
         """Merge stories ``a`` and ``b`` (the one with more units absorbs the other)."""
@@ -229,6 +257,9 @@ class LinkIndex:
         c = sa.centroid
         for t, w in sb.centroid.items():
             c[t] = c.get(t, 0.0) + w
+        sup = sa.support
+        for t, n in sb.support.items():
+            sup[t] = sup.get(t, 0) + n
         if sb.centroid:
             sa.active = True
         if sa.active:
@@ -268,6 +299,7 @@ class LinkIndex:
                 continue
             self._deactivate(story)
             story.centroid = {}
+            story.support = {}
             story.norm2 = 0.0
         sheap = self.sample_heap
         postings = self.postings
@@ -324,7 +356,7 @@ class LinkIndex:
             for r in self.records.values()
         ]
         stories = [
-            [s.id, s.members, s.centroid, s.first_ts, s.last_ts, s.units, s.active]
+            [s.id, s.members, s.centroid, s.support, s.first_ts, s.last_ts, s.units, s.active]
             for s in self.stories.values()
         ]
         return {
@@ -387,7 +419,7 @@ class LinkIndex:
             idx.df = {str(k): int(v) for k, v in data["df"].items()}
             idx.caps = {str(k): [int(v[0]), int(v[1])] for k, v in data["caps"].items()}
             idx.n_docs = int(data["n_docs"])
-            for sid, members, centroid, first, last, units, active in data["stories"]:
+            for sid, members, centroid, support, first, last, units, active in data["stories"]:
                 s = StoryState(
                     str(sid),
                     [str(m) for m in members],
@@ -397,6 +429,7 @@ class LinkIndex:
                     float(last),
                     int(units),
                     bool(active),
+                    {str(t): int(n) for t, n in support.items()},
                 )
                 s.recompute_norm()
                 idx.stories[s.id] = s

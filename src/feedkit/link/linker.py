@@ -31,20 +31,21 @@ from .text import (
 
 __all__ = ["DEFAULT_WINDOW", "LinkResult", "link_items"]
 
+MERGE_CORE = 0.5
 #: Items linked per chunk of a large batch (bounds memory).
 DEFAULT_CHUNK_SIZE = 5000
 #: Default time window for near duplicates and stories.
 DEFAULT_WINDOW = timedelta(days=3)
 #: Default cosine (unit vector to story centroid) needed to join a story.
-DEFAULT_STORY_THRESHOLD = 0.3
+DEFAULT_STORY_THRESHOLD = 0.25
 #: Words of body text shingled for near-duplicate detection.
 SHINGLE_WORDS = 3000
 #: A term in more active story centroids than this does not nominate candidates.
-MAX_PROBE_STORIES = 50
+MAX_PROBE_STORIES = 32
 #: Heaviest terms of a vector used to nominate candidate stories.
-PROBE_TERMS = 10
+PROBE_TERMS = 8
 #: Candidate stories scored exactly per decision.
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 6
 #: Centroid terms used to look for stories to merge with.
 MERGE_PROBE_TERMS = 16
 
@@ -274,7 +275,7 @@ def _unit_vector(batch: _Batch, members: list[str]) -> dict[str, float]:
 
 
 def _best_story(
-    idx: LinkIndex, vec: dict[str, float], exclude: str = ""
+    idx: LinkIndex, vec: dict[str, float], exclude: str = "", threshold: float = 0.0
 ) -> tuple[StoryState | None, float]:
     """Return the active story whose centroid is most similar to ``vec``, and the cosine.
 
@@ -282,6 +283,10 @@ def _best_story(
     :data:`PROBE_TERMS` heaviest terms of ``vec`` (a term in more than
     :data:`MAX_PROBE_STORIES` active stories is too common to nominate); the
     :data:`MAX_CANDIDATES` best by partial dot product are then scored exactly.
+    With a ``threshold``, only a story whose centroid cosine reaches it and
+    whose core carries at least :data:`CORE_SHARE` of the match
+    (:func:`_core_share`) qualifies: a unit must match what the story is
+    about, not just the few items one bridge brought in.
     """
     post = idx.term_post
     stories = idx.stories
@@ -309,9 +314,24 @@ def _best_story(
         dot = sum(w * c.get(t, 0.0) for t, w in items)
         sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
         key = (sim, -s.first_ts, sid)
-        if best is None or key > best_key:
-            best, best_key = s, key
+        if best is not None and key <= best_key:
+            continue
+        if threshold and (sim < threshold or _core_cosine(s, vec) < threshold):
+            continue
+        best, best_key = s, key
     return best, best_key[0]
+
+
+def _core_cosine(story: StoryState, vec: dict[str, float]) -> float:
+    """Cosine between ``vec`` and the story's core (terms most of its units carry)."""
+    if story.units == 1:
+        return 1.0
+    norm = story.core_norm()
+    if not norm:
+        return 0.0
+    vnorm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    dot = sum(w * story.core_weight(t) for t, w in vec.items())
+    return dot / (norm * vnorm)
 
 
 def _centroid_moved(units: int) -> bool:
@@ -329,7 +349,7 @@ def _centroid_moved(units: int) -> bool:
 
 
 def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:
-    """Merge ``story`` with active stories whose centroids are as similar."""
+    """Merge ``story`` with active stories whose centroids and cores are as similar."""
     while True:
         top = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:MERGE_PROBE_TERMS]
         probe = dict(top)
@@ -342,7 +362,8 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
             a, b = b, a
         dot = sum(w * b.get(t, 0.0) for t, w in a.items())
         sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
-        if sim < threshold:
+        small, large = (story, best) if story.units <= best.units else (best, story)
+        if sim < threshold or _core_cosine(large, small.centroid) < threshold * MERGE_CORE:
             return story
         story = idx.merge_stories(story.id, best.id)
 
@@ -379,7 +400,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
                 heapq.heappush(idx.story_heap, (ts, story.id))
             continue
         vec = _unit_vector(batch, new)
-        best, sim = _best_story(idx, vec) if vec else (None, 0.0)
+        best, sim = _best_story(idx, vec, threshold=threshold) if vec else (None, 0.0)
         if best is not None and sim >= threshold:
             idx.add_to_story(best, new, vec, ts)
             if _centroid_moved(best.units):

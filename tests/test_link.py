@@ -1,0 +1,462 @@
+"""Linking: duplicate keys, near duplicates, stories, navigation, index."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from feedkit.errors import StoreError
+from feedkit.link import LinkIndex, LinkResult, link_items
+from feedkit.link.dedupe import near_duplicate
+from feedkit.link.text import (
+    guid_key,
+    html_to_text,
+    sample_shingles,
+    title_key,
+    tokenize,
+    url_key,
+    words,
+)
+from feedkit.model import Item, NavLink
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+ARTICLE = (
+    "<p>The port of Mombasa was closed on Monday after dockworkers walked out over unpaid "
+    "wages, the Kenya Ports Authority said.</p>"
+    "<p>Union leader Simon Sang told reporters the strike would continue until the "
+    "authority paid three months of arrears to about 4,000 workers.</p>"
+    "<p>Shipping lines diverted at least twelve vessels to Dar es Salaam, and importers warned "
+    "of shortages of fuel and cooking oil within a week.</p>"
+    "<p>The transport ministry called the strike illegal and said talks would resume on "
+    "Wednesday in Nairobi.</p>"
+)
+OTHER_OUTLET = (
+    "<p>Kenya's main seaport at Mombasa stood idle as the dockworkers' union led by Simon Sang "
+    "pressed its demand for wage arrears from the Kenya Ports Authority.</p>"
+    "<p>Ships were rerouted to Dar es Salaam in Tanzania.</p>"
+)
+UNRELATED = (
+    "<p>The central bank kept its benchmark interest rate unchanged at 4.5 percent, citing "
+    "slowing inflation and weak credit growth in the first quarter.</p>"
+)
+
+
+def item(iid: str, feed: str = "https://a.example/feed", **kw: object) -> Item:
+    """Build an Item with a default date."""
+    kw.setdefault("published", T0)
+    return Item(id=iid, feed_url=feed, **kw)  # type: ignore[arg-type]
+
+
+def groups_of(result: LinkResult) -> tuple[dict[str, str], dict[str, str]]:
+    """(duplicate representative per item, story id per item)."""
+    return result.duplicate_of(), result.story_of()
+
+
+def relations(result: LinkResult, kind: str) -> list[tuple[str, str]]:
+    """(source, target) pairs of one relation kind."""
+    return [(r.source_id, r.target) for r in result.relations if r.kind == kind]
+
+
+# --------------------------------------------------------------------- text
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://news.example.com/world/story-1",
+        "http://news.example.com/world/story-1",
+        "https://www.news.example.com/world/story-1/",
+        "https://news.example.com/world/story-1?utm_source=rss&utm_medium=feed",
+        "https://news.example.com/world/story-1#comments",
+        "https://news.example.com/world/story-1/amp",
+        "https://news.example.com/world/story-1/amp/",
+        "https://news.example.com/world/story-1?amp",
+        "https://news.example.com/world/story-1?amp=1",
+        "https://news.example.com/world/story-1?outputType=amp",
+        "https://amp.news.example.com/world/story-1",
+        "https://news.example.com/amp/world/story-1",
+    ],
+)
+def test_url_key_folds_variants(variant: str) -> None:
+    assert url_key(variant) == "news.example.com/world/story-1"
+
+
+def test_url_key_amp_html_and_distinct_urls() -> None:
+    assert url_key("https://x.example.org/a/b.amp.html") == url_key("https://x.example.org/a/b.html")
+    assert url_key("https://x.example.org/a?id=1") != url_key("https://x.example.org/a?id=2")
+    assert url_key("https://x.example.org/a?b=2&a=1") == url_key("https://x.example.org/a?a=1&b=2")
+    # a home page identifies no article
+    assert url_key("https://x.example.org/") is None
+    assert url_key(None) is None
+    assert url_key("") is None
+
+
+def test_guid_key_scopes_short_guids_to_their_feed() -> None:
+    assert guid_key("1234", "https://a/feed") != guid_key("1234", "https://b/feed")
+    assert guid_key("tag:x.example,2026:post-1", "https://a/feed") == guid_key(
+        "tag:x.example,2026:post-1", "https://b/feed"
+    )
+    assert guid_key("http://x.example/p/1/", "f") == guid_key("https://www.x.example/p/1", "g")
+    assert guid_key("  ", "f") is None
+
+
+def test_html_to_text_blocks_and_entities() -> None:
+    text = html_to_text("<p>One &amp; two</p><script>x()</script><p>Three<br>four</p>")
+    assert text == "One & two\nThree\nfour"
+    assert html_to_text(None) == ""
+
+
+def test_tokenize_entities_phrases_and_title_case() -> None:
+    toks = tokenize("Clad in a robe, Iyad Ag Ghaly appears with JNIM fighters in 2017.")
+    kinds = {t: k for t, k, _ in toks}
+    assert kinds["iyad ag ghaly"] == 1  # phrase = entity
+    assert kinds["jnim"] == 1 and kinds["2017"] == 1 and kinds["ghaly"] == 1
+    assert kinds["robe"] == 0
+    assert kinds["clad"] == 2  # sentence start: undecided
+    assert "the" not in kinds and "in" not in kinds
+    # title case: capitals say nothing, no phrases
+    head = {t: k for t, k, _ in tokenize("Lena Dunham Apologizes For Joke", title=True)}
+    assert head == {"lena": 2, "dunham": 2, "apologizes": 2, "joke": 2}
+
+
+def test_sample_shingles_containment_of_a_cut() -> None:
+    full = words(html_to_text(ARTICLE))
+    half = full[: len(full) // 2]
+    a, b = set(sample_shingles(full)), set(sample_shingles(half))
+    assert b and b <= a
+    verdict = near_duplicate(a, b)
+    assert verdict is not None and "containment" in verdict.reason
+    assert near_duplicate(a, set(sample_shingles(words(UNRELATED)))) is None
+
+
+def test_title_key() -> None:
+    assert title_key("  JNIM &amp; the Sahel:  Threats! ") == "jnim the sahel threats"
+    assert title_key(None) is None
+
+
+# --------------------------------------------------------------- duplicates
+def test_same_url_across_feeds_and_schemes_is_a_duplicate() -> None:
+    items = [
+        item("a", link="https://www.wire.example/2026/03/port-strike/?utm_source=x"),
+        item("b", "https://b.example/feed", link="http://wire.example/2026/03/port-strike"),
+        item("c", "https://c.example/feed", link="https://wire.example/2026/03/port-strike/amp"),
+        item("d", link="https://wire.example/2026/03/other"),
+    ]
+    res = link_items(items)
+    dup, _ = groups_of(res)
+    assert dup["a"] == dup["b"] == dup["c"] == "a"
+    assert dup["d"] == "d"
+    rels = [r for r in res.relations if r.kind == "duplicate"]
+    assert {(r.source_id, r.target) for r in rels} == {("b", "a"), ("c", "a")}
+    assert all(r.reason == "same canonical URL" and r.score == 1.0 for r in rels)
+
+
+def test_same_guid_and_same_content_are_duplicates() -> None:
+    items = [
+        item("a", guid="tag:wire.example,2026:9911", link="https://wire.example/p/1"),
+        item("b", "https://b.example/feed", guid="tag:wire.example,2026:9911",
+             link="https://mirror.example/p/1"),
+        item("c", "https://c.example/feed", content_html=ARTICLE, link="https://c.example/x"),
+        item("d", "https://d.example/feed", content_html=ARTICLE, link="https://d.example/y",
+             published=T0 + timedelta(days=30)),
+        # short GUIDs from different feeds are not global identities
+        item("e", "https://e.example/feed", guid="17", title="Alpha"),
+        item("f", "https://f.example/feed", guid="17", title="Beta"),
+    ]
+    res = link_items(items)
+    dup, _ = groups_of(res)
+    assert dup["b"] == "a"
+    assert dup["d"] == "c"  # exact content: no time limit
+    assert dup["e"] != dup["f"]
+    reasons = {r.source_id: r.reason for r in res.relations if r.kind == "duplicate"}
+    assert reasons == {"b": "same GUID", "d": "same normalized content"}
+
+
+def test_near_duplicate_syndicated_copy_and_teaser() -> None:
+    paras = ARTICLE.split("</p>")
+    credit = "<p>By Wire Partner staff</p>" + ARTICLE.replace("week", "week.") + "<p>Read more.</p>"
+    teaser = "</p>".join(paras[:2]) + "</p>"
+    items = [
+        item("orig", title="Mombasa port shut by strike", link="https://wire.example/mombasa",
+             content_html=ARTICLE),
+        item("copy", "https://partner.example/feed", title="Kenya: dockworkers strike",
+             link="https://partner.example/news/mombasa-123", content_html=credit,
+             published=T0 + timedelta(hours=3)),
+        item("teaser", "https://digest.example/feed", title="Mombasa strike",
+             link="https://digest.example/mombasa", summary=teaser,
+             published=T0 + timedelta(hours=5)),
+        item("other", "https://other.example/feed", title="Mombasa port idle",
+             link="https://other.example/m", content_html=OTHER_OUTLET),
+    ]
+    res = link_items(items)
+    dup, story = groups_of(res)
+    assert dup["copy"] == dup["teaser"] == "orig"
+    assert dup["other"] == "other"  # same event, different article
+    reasons = {r.source_id: r.reason for r in res.relations if r.kind == "duplicate"}
+    assert reasons["copy"].startswith("shingle Jaccard")
+    assert reasons["teaser"].startswith("shingle containment")
+    # duplicates always share a story
+    assert story["orig"] == story["copy"] == story["teaser"]
+
+
+def test_near_duplicates_only_within_the_window() -> None:
+    edited = ARTICLE.replace("Monday", "Tuesday")
+    items = [
+        item("a", content_html=ARTICLE, link="https://a.example/1"),
+        item("b", "https://b.example/feed", content_html=edited, link="https://b.example/2",
+             published=T0 + timedelta(days=10)),
+    ]
+    dup, story = groups_of(link_items(items))
+    assert dup["a"] != dup["b"]
+    assert story["a"] != story["b"]
+    dup, _ = groups_of(link_items(items, window=timedelta(days=30)))
+    assert dup["b"] == "a"
+
+
+def test_headline_only_duplicates_need_a_long_headline_and_another_feed() -> None:
+    head = "ECB unlikely to end sterilisation of SMP purchases"
+    items = [
+        item("a", title=head, link="https://one.example/1"),
+        item("b", "https://b.example/feed", title=head + " ", link="https://two.example/2"),
+        item("c", title=head, link="https://one.example/3"),  # same feed: not merged by title
+        item("d", "https://d.example/feed", title="Live updates", link="https://d.example/4"),
+        item("e", "https://e.example/feed", title="Live updates", link="https://e.example/5"),
+        # both have bodies that differ: the bodies decide
+        item("f", "https://f.example/feed", title=head, content_html=UNRELATED,
+             link="https://f.example/6"),
+    ]
+    res = link_items(items)
+    dup, _ = groups_of(res)
+    assert dup["b"] == dup["a"]
+    assert dup["d"] != dup["e"]
+    reasons = {r.source_id: r.reason for r in res.relations if r.kind == "duplicate"}
+    assert reasons["b"] == "same headline (no body to compare)"
+
+
+def test_every_item_in_exactly_one_group_even_minimal_items() -> None:
+    items = [Item(id=f"i{n}", feed_url="f") for n in range(5)] + [Item(id="i0", feed_url="g")]
+    res = link_items(items)
+    for groups in (res.duplicates, res.stories):
+        ids = [m for g in groups for m in g.item_ids]
+        assert sorted(ids) == [f"i{n}" for n in range(5)]
+
+
+# ------------------------------------------------------------------ stories
+def test_two_outlets_on_one_event_share_a_story_unrelated_do_not() -> None:
+    items = [
+        item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
+             link="https://a.example/1"),
+        item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
+             content_html=OTHER_OUTLET, link="https://b.example/2",
+             published=T0 + timedelta(hours=6)),
+        item("c", "https://c.example/feed", title="Central bank holds rates",
+             content_html=UNRELATED, link="https://c.example/3"),
+    ]
+    res = link_items(items)
+    _, story = groups_of(res)
+    assert story["a"] == story["b"] != story["c"]
+    rel = [r for r in res.relations if r.kind == "same_story"]
+    assert len(rel) == 1 and (rel[0].source_id, rel[0].target) == ("b", "a")
+    assert rel[0].reason.startswith("shared terms: ")
+    assert "Mombasa" in rel[0].reason
+    assert 0.0 < rel[0].score <= 1.0
+
+
+def _topic_items(prefix: str, words_: list[str], feed: str, n: int) -> list[Item]:
+    """``n`` items on one topic: each uses four of the topic's six words."""
+    out = []
+    k = len(words_)
+    for i in range(n):
+        ws = [words_[(i + j) % k] for j in range(4)]
+        out.append(
+            item(
+                f"{prefix}{i}",
+                f"https://{feed}{i}.example/feed",
+                title=f"{ws[0]} {ws[1]} {ws[2]}",
+                summary=f"<p>{' '.join(ws)}.</p>",
+                link=f"https://{feed}{i}.example/{prefix}{i}",
+                published=T0 + timedelta(hours=i),
+            )
+        )
+    return out
+
+
+def test_no_single_link_chaining_through_a_bridge_item() -> None:
+    x = ["Zanzibar", "Mombasa", "dockworkers", "strike", "harbour", "union"]
+    y = ["Intel", "Arizona", "foundry", "wafer", "chipmaking", "subsidy"]
+    xs = _topic_items("x", x, "fx", 4)
+    ys = _topic_items("y", y, "fy", 4)
+    bridge = item(
+        "bridge",
+        "https://bridge.example/feed",
+        title="Mombasa dockworkers and Intel foundry",
+        summary="<p>Zanzibar Mombasa dockworkers strike; Intel Arizona foundry wafer plans.</p>",
+        link="https://bridge.example/b",
+        published=T0 + timedelta(hours=10),
+    )
+    # single link would join everything through the bridge (it resembles both sides)
+    res = link_items([*xs, *ys, bridge])
+    _, story = groups_of(res)
+    assert len({story[i.id] for i in xs}) == 1
+    assert len({story[i.id] for i in ys}) == 1
+    assert story["x0"] != story["y0"]
+    # bridge first (the hardest order for a centroid method): still no chain
+    early = item(
+        "bridge",
+        "https://bridge.example/feed",
+        title=bridge.title,
+        summary=bridge.summary,
+        link=bridge.link,
+        published=T0 - timedelta(hours=1),
+    )
+    _, story = groups_of(link_items([*xs, *ys, early]))
+    assert story["x0"] != story["y0"]
+
+
+def test_stories_respect_the_time_window() -> None:
+    items = [
+        item("a", title="Mombasa port strike", content_html=ARTICLE, link="https://a.example/1"),
+        item("b", "https://b.example/feed", title="Mombasa port strike again",
+             content_html=OTHER_OUTLET, link="https://b.example/2",
+             published=T0 + timedelta(days=9)),
+    ]
+    _, story = groups_of(link_items(items))
+    assert story["a"] != story["b"]
+    _, story = groups_of(link_items(items, window=timedelta(days=14)))
+    assert story["a"] == story["b"]
+
+
+def test_story_threshold_validated() -> None:
+    with pytest.raises(ValueError, match="story_threshold"):
+        link_items([], story_threshold=0.0)
+    with pytest.raises(ValueError, match="chunk_size"):
+        link_items([], chunk_size=0)
+
+
+# --------------------------------------------------------------- navigation
+def test_navigation_resolves_by_url_then_title_else_external() -> None:
+    items = [
+        item("prev", title="Fuel convoys resume toward Bamako", link="https://n.example/bamako"),
+        item("next", title="Grain corridor talks stall", link="https://n.example/grain"),
+        item(
+            "cur",
+            title="Sahel security",
+            link="https://n.example/sahel",
+            navigation=(
+                NavLink("previous", "https://www.n.example/bamako/?utm_source=nav", "Fuel"),
+                NavLink("next", None, "Grain corridor talks stall"),
+                NavLink("related", "https://elsewhere.example/piece", "Elsewhere"),
+                NavLink("related", None, "A title nobody has"),
+                NavLink("related", "https://n.example/sahel", "itself"),  # self: dropped
+            ),
+        ),
+    ]
+    res = link_items(items)
+    got = {(r.kind, r.target): (r.score, r.reason) for r in res.relations if r.source_id == "cur"}
+    assert got[("previous", "prev")] == (1.0, "navigation link resolved by canonical URL")
+    assert got[("next", "next")] == (0.9, "navigation link resolved by title")
+    assert got[("related", "https://elsewhere.example/piece")] == (
+        0.0,
+        "unresolved navigation link (external URL)",
+    )
+    assert got[("related", "A title nobody has")][1] == "unresolved navigation link (title only)"
+    assert len(got) == 4
+
+
+def test_unresolved_navigation_resolves_when_the_target_arrives_later() -> None:
+    idx = LinkIndex()
+    first = link_items(
+        [item("a", link="https://n.example/a",
+              navigation=(NavLink("next", "https://n.example/b", "B"),))],
+        index=idx,
+    )
+    assert relations(first, "next") == [("a", "https://n.example/b")]
+    second = link_items([item("b", link="https://n.example/b",
+                              published=T0 + timedelta(hours=1))], index=idx)
+    assert relations(second, "next") == [("a", "b")]
+
+
+# -------------------------------------------------------------- incremental
+def test_incremental_batches_link_against_the_index() -> None:
+    idx = LinkIndex()
+    r1 = link_items(
+        [item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
+              link="https://a.example/1")],
+        index=idx,
+    )
+    assert r1.index is idx and len(idx) == 1
+    r2 = link_items(
+        [
+            item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
+                 content_html=OTHER_OUTLET, link="https://b.example/2",
+                 published=T0 + timedelta(hours=6)),
+            item("a2", "https://c.example/feed", link="http://www.a.example/1/"),
+        ],
+        index=idx,
+    )
+    dup, story = groups_of(r2)
+    assert dup["a2"] == "a"  # the old item is in the returned group
+    assert story["b"] == story["a"] == story["a2"]
+    assert {m for g in r2.stories for m in g.item_ids} == {"a", "a2", "b"}
+    # an item already linked is not linked again
+    r3 = link_items([item("a", link="https://a.example/1")], index=idx)
+    assert r3.relations == [] and len(idx) == 3
+
+
+def test_index_round_trips_through_json() -> None:
+    idx = LinkIndex(window=timedelta(days=2))
+    link_items(
+        [
+            item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
+                 link="https://a.example/1",
+                 navigation=(NavLink("next", "https://a.example/later", None),)),
+            item("c", "https://c.example/feed", title="Central bank holds rates",
+                 content_html=UNRELATED, link="https://c.example/3"),
+        ],
+        index=idx,
+    )
+    data = json.loads(json.dumps(idx.to_dict()))
+    again = LinkIndex.from_dict(data)
+    assert again.window == timedelta(days=2)
+    assert json.loads(json.dumps(again.to_dict())) == data
+    batch = [
+        item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
+             content_html=OTHER_OUTLET, link="https://b.example/2",
+             published=T0 + timedelta(hours=6)),
+        item("copy", "https://d.example/feed", content_html=ARTICLE, link="https://d.example/9"),
+        item("later", "https://a.example/feed", link="https://a.example/later",
+             published=T0 + timedelta(hours=7)),
+    ]
+    r_loaded = link_items(batch, index=again)
+    r_live = link_items(batch, index=idx)
+    assert r_loaded.duplicates == r_live.duplicates
+    assert r_loaded.stories == r_live.stories
+    assert r_loaded.relations == r_live.relations
+    assert ("a", "later") in relations(r_loaded, "next")
+    assert r_loaded.duplicate_of()["copy"] == "a"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [None, [], {"version": 99}, {"version": 1}, {"version": 1, "window": "x", "records": []}],
+)
+def test_from_dict_rejects_malformed_data(bad: object) -> None:
+    with pytest.raises(StoreError):
+        LinkIndex.from_dict(bad)
+
+
+def test_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="window"):
+        LinkIndex(window=timedelta(0))
+
+
+def test_chunked_batch_covers_every_item() -> None:
+    items = [
+        item(f"i{n}", f"https://f{n % 7}.example/feed", title=f"Story {n % 5} about Kenya port",
+             link=f"https://f{n % 7}.example/{n}", published=T0 + timedelta(minutes=n))
+        for n in range(40)
+    ]
+    res = link_items(items, chunk_size=7)
+    assert sorted(m for g in res.stories for m in g.item_ids) == sorted(i.id for i in items)
+    assert sorted(m for g in res.duplicates for m in g.item_ids) == sorted(i.id for i in items)
