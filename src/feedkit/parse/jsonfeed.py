@@ -8,6 +8,7 @@ https://www.jsonfeed.org/version/1.1/ — 1.0's ``author`` and 1.1's
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..errors import ParseError
@@ -16,6 +17,24 @@ from ..normalize import parse_date
 from .common import RawEntry, RawFeed, RawText
 
 __all__ = ["looks_like_json", "parse_json_feed"]
+
+
+# Characters an XML document cannot carry (C0 controls but tab/LF/CR, lone
+# surrogates, U+FFFE/U+FFFF).  JSON escapes can produce them; the XML paths
+# never do, and lxml (sanitizer, cleaners) refuses them, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list):
+        return [_NOT_XML.sub("", v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: _xml_safe(value) for key, value in pairs}
 
 
 def looks_like_json(data: bytes) -> bool:
@@ -46,7 +65,7 @@ def _authors(obj: dict[str, Any]) -> list[Author]:
 def parse_json_feed(data: bytes) -> RawFeed:
     """Read JSON Feed bytes into a :class:`RawFeed`; raise :class:`ParseError` otherwise."""
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, object_pairs_hook=_object)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"invalid JSON: {exc}") from None
     if not isinstance(doc, dict):
