@@ -540,3 +540,27 @@ def test_policy_cannot_be_bypassed_through_a_proxy(server_factory: Callable[...,
     fetcher = Fetcher(policy=PUBLIC, session=session, retries=0)
     with pytest.raises(BlockedAddressError, match="proxy"):
         fetcher.fetch(public.url("/"))  # type: ignore[attr-defined]
+
+
+def test_deadline_covers_the_whole_redirect_chain(server_factory: Callable[..., object]) -> None:
+    """Each hop answers within the read timeout; together they exceed the deadline."""
+
+    def slow_hop(conn: socket.socket, request: bytes, stop: threading.Event) -> None:
+        path = request.split(b" ", 2)[1].decode()
+        stop.wait(0.3)
+        step = int(path.strip("/") or 0)
+        conn.sendall(
+            _head(
+                "302 Found",
+                {"Location": f"/{step + 1}", "Content-Length": "0", "Connection": "close"},
+            )
+        )
+
+    server = server_factory(slow_hop)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fast_fetcher(deadline=1.0, read_timeout=5.0, max_redirects=20).fetch(
+            server.url("/0")  # type: ignore[attr-defined]
+        )
+    assert time.monotonic() - start < TIME_BOUND
+    assert 3 <= server.connections <= 5  # type: ignore[attr-defined]
