@@ -547,3 +547,44 @@ def test_html_digest_groups_stories_and_lists_sources() -> None:
     assert len(page.xpath("//article")) == 4
     csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
     assert "default-src 'none'" in csp
+
+
+# ---------------------------------------------------------------- hostile field values
+
+CONTROL = "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ud800h\ufffei\uffffj"
+
+
+def test_xml_invalid_characters_are_dropped_from_every_field() -> None:
+    item = Item(
+        id="fk1:ctl", feed_url="https://a.example/f" + CONTROL, feed_title=CONTROL,
+        title=CONTROL, link="https://a.example/p", summary=f"<p>{CONTROL}</p>",
+        content_html=f"<p>{CONTROL}</p>", authors=(Author(name=CONTROL, email=CONTROL),),
+        categories=(CONTROL,), enclosures=(Enclosure("https://a.example/e", CONTROL),),
+        language=CONTROL,
+    )
+    links = Links(stories=[Group(CONTROL, ("fk1:ctl",), CONTROL)],
+                  relations=[Relation(CONTROL, "fk1:ctl", CONTROL, 1.0, CONTROL)])
+    for fmt in ("atom", "rss"):
+        out = emit_feed([item], format=fmt, title=CONTROL, description=CONTROL, links=links,
+                        updated=UPDATED)
+        e = parse(out).entries[0]
+        assert text_title(e) == "abcdefghij"
+        assert "abcdefghij" in (e.get("content") or [{"value": e.summary}])[0]["value"]
+    doc = json.loads(emit_feed([item], format="json", title=CONTROL, links=links))
+    assert doc["title"] == "abcdefghij"
+    assert doc["items"][0]["authors"] == [{"name": "abcdefghij"}]
+    page = emit_feed([item], format="html", title=CONTROL, links=links, updated=UPDATED)
+    assert b"<title>abcdefghij</title>" in page
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_huge_fields_are_fine(fmt: str) -> None:
+    big = Item(id="fk1:big", feed_url="https://a.example/f", title="T" * 10_000_000,
+               link="https://a.example/big", content_html="<p>" + "word " * 1_000_000 + "</p>")
+    out = emit_feed([big], format=fmt, updated=UPDATED)  # type: ignore[arg-type]
+    assert len(out) > 15_000_000
+    if fmt in ("atom", "rss"):
+        e = parse(out).entries[0]
+        assert len(text_title(e)) == 10_000_000
+    elif fmt == "json":
+        assert len(json.loads(out)["items"][0]["title"]) == 10_000_000
