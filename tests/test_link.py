@@ -83,7 +83,9 @@ def test_url_key_folds_variants(variant: str) -> None:
 
 
 def test_url_key_amp_html_and_distinct_urls() -> None:
-    assert url_key("https://x.example.org/a/b.amp.html") == url_key("https://x.example.org/a/b.html")
+    assert url_key("https://x.example.org/a/b.amp.html") == url_key(
+        "https://x.example.org/a/b.html"
+    )
     assert url_key("https://x.example.org/a?id=1") != url_key("https://x.example.org/a?id=2")
     assert url_key("https://x.example.org/a?b=2&a=1") == url_key("https://x.example.org/a?a=1&b=2")
     # a home page identifies no article
@@ -111,10 +113,13 @@ def test_tokenize_entities_phrases_and_title_case() -> None:
     toks = tokenize("Clad in a robe, Iyad Ag Ghaly appears with JNIM fighters in 2017.")
     kinds = {t: k for t, k, _ in toks}
     assert kinds["iyad ag ghaly"] == 1  # phrase = entity
-    assert kinds["jnim"] == 1 and kinds["2017"] == 1 and kinds["ghaly"] == 1
+    assert kinds["jnim"] == 1
+    assert kinds["2017"] == 1
+    assert kinds["ghaly"] == 1
     assert kinds["robe"] == 0
     assert kinds["clad"] == 2  # sentence start: undecided
-    assert "the" not in kinds and "in" not in kinds
+    assert "the" not in kinds
+    assert "in" not in kinds
     # title case: capitals say nothing, no phrases
     head = {t: k for t, k, _ in tokenize("Lena Dunham Apologizes For Joke", title=True)}
     assert head == {"lena": 2, "dunham": 2, "apologizes": 2, "joke": 2}
@@ -124,9 +129,11 @@ def test_sample_shingles_containment_of_a_cut() -> None:
     full = words(html_to_text(ARTICLE))
     half = full[: len(full) // 2]
     a, b = set(sample_shingles(full)), set(sample_shingles(half))
-    assert b and b <= a
+    assert b
+    assert b <= a
     verdict = near_duplicate(a, b)
-    assert verdict is not None and "containment" in verdict.reason
+    assert verdict is not None
+    assert "containment" in verdict.reason
     assert near_duplicate(a, set(sample_shingles(words(UNRELATED)))) is None
 
 
@@ -155,11 +162,20 @@ def test_same_url_across_feeds_and_schemes_is_a_duplicate() -> None:
 def test_same_guid_and_same_content_are_duplicates() -> None:
     items = [
         item("a", guid="tag:wire.example,2026:9911", link="https://wire.example/p/1"),
-        item("b", "https://b.example/feed", guid="tag:wire.example,2026:9911",
-             link="https://mirror.example/p/1"),
+        item(
+            "b",
+            "https://b.example/feed",
+            guid="tag:wire.example,2026:9911",
+            link="https://mirror.example/p/1",
+        ),
         item("c", "https://c.example/feed", content_html=ARTICLE, link="https://c.example/x"),
-        item("d", "https://d.example/feed", content_html=ARTICLE, link="https://d.example/y",
-             published=T0 + timedelta(days=30)),
+        item(
+            "d",
+            "https://d.example/feed",
+            content_html=ARTICLE,
+            link="https://d.example/y",
+            published=T0 + timedelta(days=30),
+        ),
         # short GUIDs from different feeds are not global identities
         item("e", "https://e.example/feed", guid="17", title="Alpha"),
         item("f", "https://f.example/feed", guid="17", title="Beta"),
@@ -178,16 +194,35 @@ def test_near_duplicate_syndicated_copy_and_teaser() -> None:
     credit = "<p>By Wire Partner staff</p>" + ARTICLE.replace("week", "week.") + "<p>Read more.</p>"
     teaser = "</p>".join(paras[:2]) + "</p>"
     items = [
-        item("orig", title="Mombasa port shut by strike", link="https://wire.example/mombasa",
-             content_html=ARTICLE),
-        item("copy", "https://partner.example/feed", title="Kenya: dockworkers strike",
-             link="https://partner.example/news/mombasa-123", content_html=credit,
-             published=T0 + timedelta(hours=3)),
-        item("teaser", "https://digest.example/feed", title="Mombasa strike",
-             link="https://digest.example/mombasa", summary=teaser,
-             published=T0 + timedelta(hours=5)),
-        item("other", "https://other.example/feed", title="Mombasa port idle",
-             link="https://other.example/m", content_html=OTHER_OUTLET),
+        item(
+            "orig",
+            title="Mombasa port shut by strike",
+            link="https://wire.example/mombasa",
+            content_html=ARTICLE,
+        ),
+        item(
+            "copy",
+            "https://partner.example/feed",
+            title="Kenya: dockworkers strike",
+            link="https://partner.example/news/mombasa-123",
+            content_html=credit,
+            published=T0 + timedelta(hours=3),
+        ),
+        item(
+            "teaser",
+            "https://digest.example/feed",
+            title="Mombasa strike",
+            link="https://digest.example/mombasa",
+            summary=teaser,
+            published=T0 + timedelta(hours=5),
+        ),
+        item(
+            "other",
+            "https://other.example/feed",
+            title="Mombasa port idle",
+            link="https://other.example/m",
+            content_html=OTHER_OUTLET,
+        ),
     ]
     res = link_items(items)
     dup, story = groups_of(res)
@@ -204,8 +239,13 @@ def test_near_duplicates_only_within_the_window() -> None:
     edited = ARTICLE.replace("Monday", "Tuesday")
     items = [
         item("a", content_html=ARTICLE, link="https://a.example/1"),
-        item("b", "https://b.example/feed", content_html=edited, link="https://b.example/2",
-             published=T0 + timedelta(days=10)),
+        item(
+            "b",
+            "https://b.example/feed",
+            content_html=edited,
+            link="https://b.example/2",
+            published=T0 + timedelta(days=10),
+        ),
     ]
     dup, story = groups_of(link_items(items))
     assert dup["a"] != dup["b"]
@@ -223,8 +263,13 @@ def test_headline_only_duplicates_need_a_long_headline_and_another_feed() -> Non
         item("d", "https://d.example/feed", title="Live updates", link="https://d.example/4"),
         item("e", "https://e.example/feed", title="Live updates", link="https://e.example/5"),
         # both have bodies that differ: the bodies decide
-        item("f", "https://f.example/feed", title=head, content_html=UNRELATED,
-             link="https://f.example/6"),
+        item(
+            "f",
+            "https://f.example/feed",
+            title=head,
+            content_html=UNRELATED,
+            link="https://f.example/6",
+        ),
     ]
     res = link_items(items)
     dup, _ = groups_of(res)
@@ -245,19 +290,34 @@ def test_every_item_in_exactly_one_group_even_minimal_items() -> None:
 # ------------------------------------------------------------------ stories
 def test_two_outlets_on_one_event_share_a_story_unrelated_do_not() -> None:
     items = [
-        item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
-             link="https://a.example/1"),
-        item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
-             content_html=OTHER_OUTLET, link="https://b.example/2",
-             published=T0 + timedelta(hours=6)),
-        item("c", "https://c.example/feed", title="Central bank holds rates",
-             content_html=UNRELATED, link="https://c.example/3"),
+        item(
+            "a",
+            title="Mombasa port shut as dockworkers strike",
+            content_html=ARTICLE,
+            link="https://a.example/1",
+        ),
+        item(
+            "b",
+            "https://b.example/feed",
+            title="Kenya's Mombasa port idle over wage row",
+            content_html=OTHER_OUTLET,
+            link="https://b.example/2",
+            published=T0 + timedelta(hours=6),
+        ),
+        item(
+            "c",
+            "https://c.example/feed",
+            title="Central bank holds rates",
+            content_html=UNRELATED,
+            link="https://c.example/3",
+        ),
     ]
     res = link_items(items)
     _, story = groups_of(res)
     assert story["a"] == story["b"] != story["c"]
     rel = [r for r in res.relations if r.kind == "same_story"]
-    assert len(rel) == 1 and (rel[0].source_id, rel[0].target) == ("b", "a")
+    assert len(rel) == 1
+    assert (rel[0].source_id, rel[0].target) == ("b", "a")
     assert rel[0].reason.startswith("shared terms: ")
     assert "Mombasa" in rel[0].reason
     assert 0.0 < rel[0].score <= 1.0
@@ -317,9 +377,14 @@ def test_no_single_link_chaining_through_a_bridge_item() -> None:
 def test_stories_respect_the_time_window() -> None:
     items = [
         item("a", title="Mombasa port strike", content_html=ARTICLE, link="https://a.example/1"),
-        item("b", "https://b.example/feed", title="Mombasa port strike again",
-             content_html=OTHER_OUTLET, link="https://b.example/2",
-             published=T0 + timedelta(days=9)),
+        item(
+            "b",
+            "https://b.example/feed",
+            title="Mombasa port strike again",
+            content_html=OTHER_OUTLET,
+            link="https://b.example/2",
+            published=T0 + timedelta(days=9),
+        ),
     ]
     _, story = groups_of(link_items(items))
     assert story["a"] != story["b"]
@@ -367,13 +432,19 @@ def test_navigation_resolves_by_url_then_title_else_external() -> None:
 def test_unresolved_navigation_resolves_when_the_target_arrives_later() -> None:
     idx = LinkIndex()
     first = link_items(
-        [item("a", link="https://n.example/a",
-              navigation=(NavLink("next", "https://n.example/b", "B"),))],
+        [
+            item(
+                "a",
+                link="https://n.example/a",
+                navigation=(NavLink("next", "https://n.example/b", "B"),),
+            )
+        ],
         index=idx,
     )
     assert relations(first, "next") == [("a", "https://n.example/b")]
-    second = link_items([item("b", link="https://n.example/b",
-                              published=T0 + timedelta(hours=1))], index=idx)
+    second = link_items(
+        [item("b", link="https://n.example/b", published=T0 + timedelta(hours=1))], index=idx
+    )
     assert relations(second, "next") == [("a", "b")]
 
 
@@ -381,16 +452,28 @@ def test_unresolved_navigation_resolves_when_the_target_arrives_later() -> None:
 def test_incremental_batches_link_against_the_index() -> None:
     idx = LinkIndex()
     r1 = link_items(
-        [item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
-              link="https://a.example/1")],
+        [
+            item(
+                "a",
+                title="Mombasa port shut as dockworkers strike",
+                content_html=ARTICLE,
+                link="https://a.example/1",
+            )
+        ],
         index=idx,
     )
-    assert r1.index is idx and len(idx) == 1
+    assert r1.index is idx
+    assert len(idx) == 1
     r2 = link_items(
         [
-            item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
-                 content_html=OTHER_OUTLET, link="https://b.example/2",
-                 published=T0 + timedelta(hours=6)),
+            item(
+                "b",
+                "https://b.example/feed",
+                title="Kenya's Mombasa port idle over wage row",
+                content_html=OTHER_OUTLET,
+                link="https://b.example/2",
+                published=T0 + timedelta(hours=6),
+            ),
             item("a2", "https://c.example/feed", link="http://www.a.example/1/"),
         ],
         index=idx,
@@ -401,18 +484,28 @@ def test_incremental_batches_link_against_the_index() -> None:
     assert {m for g in r2.stories for m in g.item_ids} == {"a", "a2", "b"}
     # an item already linked is not linked again
     r3 = link_items([item("a", link="https://a.example/1")], index=idx)
-    assert r3.relations == [] and len(idx) == 3
+    assert r3.relations == []
+    assert len(idx) == 3
 
 
 def test_index_round_trips_through_json() -> None:
     idx = LinkIndex(window=timedelta(days=2))
     link_items(
         [
-            item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
-                 link="https://a.example/1",
-                 navigation=(NavLink("next", "https://a.example/later", None),)),
-            item("c", "https://c.example/feed", title="Central bank holds rates",
-                 content_html=UNRELATED, link="https://c.example/3"),
+            item(
+                "a",
+                title="Mombasa port shut as dockworkers strike",
+                content_html=ARTICLE,
+                link="https://a.example/1",
+                navigation=(NavLink("next", "https://a.example/later", None),),
+            ),
+            item(
+                "c",
+                "https://c.example/feed",
+                title="Central bank holds rates",
+                content_html=UNRELATED,
+                link="https://c.example/3",
+            ),
         ],
         index=idx,
     )
@@ -421,12 +514,21 @@ def test_index_round_trips_through_json() -> None:
     assert again.window == timedelta(days=2)
     assert json.loads(json.dumps(again.to_dict())) == data
     batch = [
-        item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
-             content_html=OTHER_OUTLET, link="https://b.example/2",
-             published=T0 + timedelta(hours=6)),
+        item(
+            "b",
+            "https://b.example/feed",
+            title="Kenya's Mombasa port idle over wage row",
+            content_html=OTHER_OUTLET,
+            link="https://b.example/2",
+            published=T0 + timedelta(hours=6),
+        ),
         item("copy", "https://d.example/feed", content_html=ARTICLE, link="https://d.example/9"),
-        item("later", "https://a.example/feed", link="https://a.example/later",
-             published=T0 + timedelta(hours=7)),
+        item(
+            "later",
+            "https://a.example/feed",
+            link="https://a.example/later",
+            published=T0 + timedelta(hours=7),
+        ),
     ]
     r_loaded = link_items(batch, index=again)
     r_live = link_items(batch, index=idx)
@@ -453,8 +555,13 @@ def test_window_must_be_positive() -> None:
 
 def test_chunked_batch_covers_every_item() -> None:
     items = [
-        item(f"i{n}", f"https://f{n % 7}.example/feed", title=f"Story {n % 5} about Kenya port",
-             link=f"https://f{n % 7}.example/{n}", published=T0 + timedelta(minutes=n))
+        item(
+            f"i{n}",
+            f"https://f{n % 7}.example/feed",
+            title=f"Story {n % 5} about Kenya port",
+            link=f"https://f{n % 7}.example/{n}",
+            published=T0 + timedelta(minutes=n),
+        )
         for n in range(40)
     ]
     res = link_items(items, chunk_size=7)

@@ -31,13 +31,15 @@ from .text import (
 
 __all__ = ["DEFAULT_WINDOW", "LinkResult", "link_items"]
 
-MERGE_CORE = 0.5
+#: Part of the merge threshold that terms carried by two or more units on each
+#: side must reach on their own (see :func:`_supported_cosine`).
+MERGE_SUPPORT = 0.5
 #: Items linked per chunk of a large batch (bounds memory).
 DEFAULT_CHUNK_SIZE = 5000
 #: Default time window for near duplicates and stories.
 DEFAULT_WINDOW = timedelta(days=3)
 #: Default cosine (unit vector to story centroid) needed to join a story.
-DEFAULT_STORY_THRESHOLD = 0.25
+DEFAULT_STORY_THRESHOLD = 0.2
 #: Words of body text shingled for near-duplicate detection.
 SHINGLE_WORDS = 3000
 #: A term in more active story centroids than this does not nominate candidates.
@@ -283,10 +285,10 @@ def _best_story(
     :data:`PROBE_TERMS` heaviest terms of ``vec`` (a term in more than
     :data:`MAX_PROBE_STORIES` active stories is too common to nominate); the
     :data:`MAX_CANDIDATES` best by partial dot product are then scored exactly.
-    With a ``threshold``, only a story whose centroid cosine reaches it and
-    whose core carries at least :data:`CORE_SHARE` of the match
-    (:func:`_core_share`) qualifies: a unit must match what the story is
-    about, not just the few items one bridge brought in.
+    With a ``threshold``, only a story whose centroid cosine and core cosine
+    (:func:`_core_cosine`: terms most of its units carry) both reach it
+    qualifies: a unit must match what the story is about, not just the few
+    items one bridge brought in.
     """
     post = idx.term_post
     stories = idx.stories
@@ -334,6 +336,24 @@ def _core_cosine(story: StoryState, vec: dict[str, float]) -> float:
     return dot / (norm * vnorm)
 
 
+def _supported_cosine(a: StoryState, b: StoryState) -> float:
+    """Centroid cosine counting only terms carried by two or more units on each side.
+
+    A term one item brought into a story (a bridge's other topic) is no
+    evidence that the story matches another; a singleton's terms all count.
+    """
+    na, nb = min(2, a.units), min(2, b.units)
+    ca, cb = a.centroid, b.centroid
+    sa, sb = a.support, b.support
+    if len(ca) > len(cb):
+        ca, cb, sa, sb, na, nb = cb, ca, sb, sa, nb, na
+    dot = 0.0
+    for t, w in ca.items():
+        if t in cb and sa.get(t, 0) >= na and sb.get(t, 0) >= nb:
+            dot += w * cb[t]
+    return dot / math.sqrt(a.norm2 * b.norm2) if a.norm2 and b.norm2 else 0.0
+
+
 def _centroid_moved(units: int) -> bool:
     """Whether a story that just reached ``units`` units should look for merges.
 
@@ -349,7 +369,13 @@ def _centroid_moved(units: int) -> bool:
 
 
 def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:
-    """Merge ``story`` with active stories whose centroids and cores are as similar."""
+    """Merge ``story`` with active stories whose centroids are as similar.
+
+    Centroid linkage (cosine of the two centroids >= ``threshold``) with a
+    cohesion check: the part of that similarity carried by terms two or more
+    units share on each side must reach ``threshold * MERGE_SUPPORT`` — one
+    bridging item cannot glue two unrelated stories together.
+    """
     while True:
         top = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:MERGE_PROBE_TERMS]
         probe = dict(top)
@@ -362,8 +388,7 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
             a, b = b, a
         dot = sum(w * b.get(t, 0.0) for t, w in a.items())
         sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
-        small, large = (story, best) if story.units <= best.units else (best, story)
-        if sim < threshold or _core_cosine(large, small.centroid) < threshold * MERGE_CORE:
+        if sim < threshold or _supported_cosine(story, best) < threshold * MERGE_SUPPORT:
             return story
         story = idx.merge_stories(story.id, best.id)
 
