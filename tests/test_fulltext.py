@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from feedkit.clean.fulltext import Article, decode_html, extract_article, parse_date
+from feedkit.clean.fulltext import (
+    Article,
+    decode_html,
+    extract_article,
+    parse_date,
+    repair_mojibake,
+)
 
 DATA = Path(__file__).parent / "data" / "fulltext"
 URL = "https://courier.example/news/2024/03/mill"
@@ -257,6 +263,32 @@ def test_wrong_bytes_fall_back_to_utf8_with_replacement() -> None:
     assert "\ufffd" in text
     assert "Le caf" in text
     assert "rouvert ses portes" in extract_article(data).text
+
+
+@pytest.mark.parametrize(
+    ("mangled", "fixed"),
+    [
+        ("Itâ€™s the millâ€™s â€œlast chanceâ€\x9d", "It’s the mill’s “last chance”"),
+        ("Ã‰tÃ© Ã\xa0 la cafÃ©", "Été à la café"),
+        ("ÐŸÑ€Ð¸Ð²ÐµÑ‚ Ð¼Ð¸Ñ€", "Привет мир"),
+    ],
+)
+def test_double_encoded_utf8_is_repaired(mangled: str, fixed: str) -> None:
+    assert repair_mojibake(mangled) == fixed
+    page = f"<html><body><article><p>{mangled} {ARTICLE_TEXT}</p></article></body></html>"
+    assert extract_article(page).text.startswith(fixed)
+
+
+@pytest.mark.parametrize(
+    "genuine",
+    [
+        "Le café crème à la française. Ça va ? Ö« ß» É\xa0 Ö« ß» É\xa0",
+        "One â€™ alone is left as it is.",
+        "Straße, Ærø, Ðorðe, Ñandú, Ãgua, Âge, Åland.",
+    ],
+)
+def test_genuine_latin1_text_is_left_alone(genuine: str) -> None:
+    assert repair_mojibake(genuine) == genuine
 
 
 def test_str_with_xml_declaration_is_accepted() -> None:

@@ -56,7 +56,14 @@ from lxml import html as lxml_html
 from feedkit.clean.sanitize import sanitize_html
 from feedkit.model import Item
 
-__all__ = ["Article", "decode_html", "extract_article", "upgrade_item"]
+__all__ = [
+    "Article",
+    "decode_html",
+    "extract_article",
+    "parse_date",
+    "repair_mojibake",
+    "upgrade_item",
+]
 
 #: Pages longer than this many characters are cut before parsing, so a
 #: hostile or broken page costs bounded time (a real article page is < 2 MB).
@@ -136,6 +143,38 @@ def decode_html(data: bytes | str) -> str:
     return data.decode(encoding or "utf-8", "replace")
 
 
+# UTF-8 bytes that were decoded as Latin-1/windows-1252 somewhere upstream ("donâ€™t",
+# "Ã©tÃ©", "Â " for a no-break space, "ÐŸÑ€Ð¸" for Cyrillic): the common lead bytes
+# followed by continuation bytes seen through cp1252.
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3\u00c5\u00d0\u00d1\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]{1,3}"
+)
+
+
+def _unmangle(match: re.Match[str]) -> str:
+    chunk = match.group(0)
+    try:
+        raw = b"".join(
+            bytes([ord(c)]) if ord(c) < 256 else c.encode("cp1252") for c in chunk
+        )
+        return raw.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return chunk
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo systematic double-encoding (UTF-8 read as windows-1252) in ``text``.
+
+    Only applied when at least three such sequences occur, and each one only
+    when it re-decodes as valid UTF-8, so genuine Latin-1 text is left alone.
+    """
+    if len(_MOJIBAKE.findall(text, 0, 2_000_000)[:3]) < 3:
+        return text
+    return _MOJIBAKE.sub(_unmangle, text)
+
+
 # ---------------------------------------------------------------------- parsing
 
 _PARSER = lxml_html.HTMLParser(  # type: ignore[call-arg]  # stubs lack default_doctype
@@ -150,7 +189,7 @@ def _parse(text: str) -> Any:
     """Parse ``text`` into an lxml tree root, or ``None`` for an empty page."""
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
-    text = _XML_DECL.sub("", text, count=1)
+    text = repair_mojibake(_XML_DECL.sub("", text, count=1))
     if "\x00" in text or _CONTROL.search(text[:100000]):
         text = _CONTROL.sub(" ", text)
     if not text.strip():
