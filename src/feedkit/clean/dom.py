@@ -52,21 +52,30 @@ _FRAGMENT_PARSER = lxml.html.HTMLParser(
 )
 
 
-#: Markup nested deeper than this is flattened before nh3 (html5ever's scope
-#: checks make very deep nesting quadratic, and libxml2 drops what is nested
-#: deeper than its limit; no real article nests this deep).
+#: Markup nested deeper than this is flattened (html5ever's scope checks make
+#: very deep nesting quadratic in nh3, and libxml2 drops what is nested deeper
+#: than its limit); no real article nests this deep.
 MAX_NESTING = 256
+#: Only documents with more tags than this are scanned for depth at all: below
+#: it, nesting cannot be deep enough to cost anything.
+SCAN_TAGS_ABOVE = 2000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr", "keygen", "basefont", "frame"})
+# Tags a browser closes implicitly when a sibling of the same name opens.
+_AUTO_CLOSE = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody",
+                         "tfoot", "rt", "rp"})
 
 
 def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
     """Delete the tags nested deeper than ``limit`` (their text is kept).
 
     A tolerant tag scan, not a parser: it only ever *deletes* tag text, and the
-    result still goes through nh3, so it cannot make anything less safe.
+    result still goes through nh3 / lxml, so it cannot make anything less safe.
+    Documents with at most :data:`SCAN_TAGS_ABOVE` tags are returned as they are.
     """
+    if html.count("<") <= SCAN_TAGS_ABOVE:
+        return html
     stack: list[tuple[str, bool]] = []
     out: list[str] = []
     pos = 0
@@ -75,7 +84,7 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
         closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3)
         keep = True
         if closing:
-            for i in range(len(stack) - 1, -1, -1):
+            for i in range(len(stack) - 1, max(-1, len(stack) - 64), -1):
                 if stack[i][0] == name:
                     keep = stack[i][1]
                     del stack[i:]
@@ -83,6 +92,11 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
             else:
                 keep = not deep
         elif name not in _VOID and not selfclose:
+            if name in _AUTO_CLOSE:
+                for i in range(len(stack) - 1, max(-1, len(stack) - 4), -1):
+                    if stack[i][0] == name:
+                        del stack[i:]
+                        break
             keep = len(stack) < limit
             deep = deep or not keep
             stack.append((name, keep))
@@ -97,8 +111,7 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
 
 def parse_fragment(html: str) -> HtmlElement:
     """Parse an HTML fragment under a synthetic ``<div>`` root (deep nesting flattened)."""
-    if html.count("<") > MAX_NESTING:
-        html = flatten_deep(html)
+    html = flatten_deep(html)
     root: HtmlElement = lxml.html.fragment_fromstring(
         html, create_parent="div", parser=_FRAGMENT_PARSER
     )

@@ -78,7 +78,8 @@ _WS = re.compile(r"\s+")
 
 def normalize_text(text: str) -> str:
     """Normalize block text for matching: NFKC, lower case, single spaces, trimmed edges."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
     text = _WS.sub(" ", text).casefold()
     return text.strip(_EDGE)
 
@@ -269,15 +270,36 @@ class RuleSet:
             rule = self.role_index.get(role.casefold())
             if rule is not None:
                 return rule
+        combined = self.token_combined
         for tok in tokens:
             low = tok.casefold()
             rule = self.token_index.get(low)
             if rule is not None:
                 return rule
-            for rx, rule in self.token_regexes:
-                if rx.fullmatch(low):
-                    return rule
+            if combined is not None and combined.fullmatch(low):
+                for rx, rule in self.token_regexes:
+                    if rx.fullmatch(low):
+                        return rule
         return self.tag_index.get(tag)
+
+    @cached_property
+    def token_combined(self) -> re.Pattern[str] | None:
+        """All token patterns in one regex (a fast first check)."""
+        pats = [rx.pattern for rx, _ in self.token_regexes]
+        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) if pats else None
+
+    @cached_property
+    def text_combined(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """All text patterns in one regex: (every rule, rules that are not links_only)."""
+
+        def build(only_free: bool) -> re.Pattern[str] | None:
+            pats = [rx.pattern for rx, rule in self.text_regexes
+                    if not (only_free and rule.links_only)]
+            if not pats:
+                return None
+            return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE | re.DOTALL)
+
+        return build(False), build(True)
 
     def match_text(
         self, text: str, *, title: str | None = None, is_link: bool = False
@@ -305,6 +327,9 @@ class RuleSet:
                 rule = self.phrase_index.get(templ)
                 if rule is not None:
                     return rule
+        combined = self.text_combined[0 if is_link else 1]
+        if combined is None or combined.fullmatch(norm) is None:
+            return None
         for rx, rule in self.text_regexes:
             if size <= rule.max_chars and (is_link or not rule.links_only) and rx.fullmatch(norm):
                 return rule
@@ -509,6 +534,11 @@ def _rules() -> Iterator[Rule]:
             r"(?:запись|сообщение|пост|статья) .+ (?:впервые появил(?:ась|ось|ся|ись)|"
             r"появил(?:ась|ось|ся|ись) сначала) .+",
             r"source: .{1,80} via .{1,80}",
+            r".{1,300} was originally published in .{1,120} on medium, where people are "
+            r"continuing the conversation.{0,120}",
+            r"artykuł .+ pochodzi z serwisu .+",
+            r"l[’']articolo .+ proviene da .+",
+            r"het bericht .+ verscheen eerst op .+",
         ),
         max_chars=600,
         description="WordPress-style 'The post X appeared first on Y' footers, in 6 languages",

@@ -256,8 +256,7 @@ def sanitize_html(
     """
     if not html:
         return ""
-    if html.count("<") > MAX_NESTING:
-        html = flatten_deep(html)
+    html = flatten_deep(html)
     out: str = nh3.clean(
         html,
         tags=set(_TAGS),
