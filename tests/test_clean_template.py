@@ -184,3 +184,19 @@ def test_plain_text_items_learn_too() -> None:
     out = clean_items(items)
     assert all("mobile newsroom" not in (i.summary or "") for i in out)
     assert all(STORIES[n] in (i.summary or "") for n, i in enumerate(out))
+
+
+def test_json_blob_per_feed_for_a_store() -> None:
+    footer = "Brought to you by the Valley Chronicle digital desk"
+    a = items_with(footer, feed="https://a/feed")
+    b = items_with("Sent from the other newsroom mobile publishing app", feed="https://b/feed")
+    learned = clean_batch(a + b).learned
+    blob = learned.subset("https://a/feed").to_json()
+    restored = LearnedBoilerplate.from_json(blob.encode("utf-8"))
+    assert list(restored.feeds) == ["https://a/feed"]
+    assert restored.for_feed("https://a/feed") == learned.for_feed("https://a/feed")
+    assert not learned.subset("https://nowhere/feed")
+    with pytest.raises(CleanError):
+        LearnedBoilerplate.from_json("{not json")
+    with pytest.raises(CleanError):
+        LearnedBoilerplate.from_json("[1, 2]")

@@ -23,12 +23,18 @@ Safeguards:
   matches, since keys are compared whole.
 
 Learned data is plain data: :meth:`LearnedBoilerplate.to_dict` /
-:meth:`LearnedBoilerplate.from_dict` round-trip through JSON so a store can
-persist it and apply it to later batches (``clean_items(items, learned=...)``).
+:meth:`LearnedBoilerplate.from_dict` (and ``to_json`` / ``from_json``)
+round-trip through JSON so a store can persist it and apply it to later
+batches (``clean_items(items, learned=...)``).  Per feed, for a store's
+``set_boilerplate(feed_url, blob)``::
+
+    report = clean_batch(items, learned=LearnedBoilerplate.from_json(blob) if blob else None)
+    blob = report.learned.subset(feed_url).to_json()
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -223,6 +229,25 @@ class LearnedBoilerplate:
                 if old is None or tpl.support > old.support:
                     mine[key] = tpl
         return LearnedBoilerplate(feeds)
+
+    def subset(self, *feed_urls: str) -> LearnedBoilerplate:
+        """Only the templates of the given feeds (what a store keeps per feed)."""
+        return LearnedBoilerplate({u: self.feeds[u] for u in feed_urls if u in self.feeds})
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as a JSON string (the blob a store saves)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> LearnedBoilerplate:
+        """Rebuild from :meth:`to_json`; raises :class:`CleanError` on bad data."""
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CleanError(f"learned boilerplate is not valid JSON: {exc}") from exc
+        if not isinstance(raw, Mapping):
+            raise CleanError("learned boilerplate JSON must be an object")
+        return cls.from_dict(raw)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: ``{"version": 1, "feeds": {url: [template dicts]}}``."""
