@@ -595,3 +595,14 @@ def test_deadline_also_cuts_a_dripping_tls_body(tls_files: tuple[Path, Path]) ->
         assert time.monotonic() - start < 2.0
     finally:
         server.close()  # type: ignore[attr-defined]
+
+
+def test_package_exports_match_all() -> None:
+    import feedkit.fetch as package
+
+    assert sorted(package.__all__) == package.__all__
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+    from feedkit.fetch.http import Fetcher as Direct
+
+    assert package.Fetcher is Direct

@@ -571,7 +571,8 @@ class Fetcher:
             # Environment proxies would make the policy judge the proxy, not the
             # target: with a policy, the fetcher's own session ignores them.
             session.trust_env = policy is None
-        adapter = _GuardedAdapter(self._guard)
+        # Room for an aggregator's worker threads on one host, and many hosts.
+        adapter = _GuardedAdapter(self._guard, pool_connections=64, pool_maxsize=16)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         self.session = session
