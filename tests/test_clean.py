@@ -294,3 +294,19 @@ def test_learned_accepts_plain_data_and_reports_it() -> None:
     assert "Brought to you" not in (report.items[0].content_html or "")
     assert isinstance(report.learned, LearnedBoilerplate)
     assert report.removals[0].kind == "learned"
+
+
+def test_inline_words_inside_sentences_are_kept() -> None:
+    html = ("<p>The <b>Comments</b> section of the bylaw and the <em>Advertisement</em> "
+            "clause were debated for hours by the council.</p>")
+    assert clean_item(make(content_html=html)).content_html == html
+
+
+def test_bare_single_word_label_does_not_take_a_plain_line() -> None:
+    html = (BODY + "<p>Next</p><p>The second phase of the works</p>"
+            "<p>Previous</p><p><a href='https://coast.example/p'>Quay works begin</a></p>")
+    out = clean_item(make(content_html=html))
+    text = html_to_text(out.content_html)
+    assert "The second phase of the works" in text
+    assert "Quay works begin" not in text
+    assert out.navigation == (NavLink("previous", "https://coast.example/p", "Quay works begin"),)

@@ -291,28 +291,33 @@ def _title_after(
         return NavLink(rel=rule.rel, url=url) if url else None
     nxt = " ".join(texts[j].split())
     other = rules.match_text(nxt, title=title)
+    label_url = _url_for(links[i] if links else [], None)
     if other is not None:
-        url = _url_for(links[i] if links else [], None)
-        return NavLink(rel=rule.rel, url=url) if url else None
+        return NavLink(rel=rule.rel, url=label_url) if label_url else None
     if not _looks_like_title(nxt, rules):
-        return None
+        return NavLink(rel=rule.rel, url=label_url) if label_url else None
+    if len(normalize_text(texts[i]).split()) == 1 and not (links and links[j]):
+        # a bare "Next" / "Weiter" only takes the following line when it is a link
+        return NavLink(rel=rule.rel, url=label_url) if label_url else None
     remove[j] = rule
-    url = _url_for(links[j] if links else [], nxt) or _url_for(links[i] if links else [], None)
+    url = _url_for(links[j] if links else [], nxt) or label_url
     return NavLink(rel=rule.rel, url=url, title=_clean_title(nxt))
 
 
 def _inline_pass(root: HtmlElement, rules: RuleSet, title: str | None,
                  hits: list[Hit], navs: list[NavLink]) -> None:
-    for el in list(root.iter("a", "span", "strong", "em", "b", "small", "i")):
+    # Links only: a bold "Comments" inside a sentence is the article's word, a
+    # "Read more" link at the end of an excerpt is furniture.
+    for el in list(root.iter("a")):
         if el.getparent() is None:
             continue
         text = " ".join(element_text(el).split())
         if not text or len(text) > 200:
             continue
-        rule = rules.match_text(text, title=title, is_link=el.tag == "a")
-        if rule is not None and rule.rel and el.tag == "a":
+        rule = rules.match_text(text, title=title, is_link=True)
+        if rule is not None and rule.rel:
             navs.append(NavLink(rel=rule.rel, url=el.get("href") or None))
-        elif rule is None and el.tag == "a":
+        elif rule is None:
             split = split_label(text, rules)
             if split is None:
                 continue
