@@ -358,39 +358,7 @@ def text_to_html(text: str) -> str | None:
     return "\n".join(paragraphs)
 
 
-#: HTML nested deeper than this is reduced to its text before sanitizing
-#: (html5ever, under nh3, is quadratic in nesting depth: 100,000 levels take
-#: over a minute).  Real articles stay far below it.
-MAX_HTML_DEPTH = 512
-_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})\b[^<>]*?(/?)>")
-# Elements that never nest (void) or that the HTML parser closes implicitly.
-_FLAT = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr", "p", "li", "dt", "dd", "option", "tr", "td", "th",
-})
-
-
-def html_too_deep(value: str, limit: int = MAX_HTML_DEPTH) -> bool:
-    """Whether ``value`` opens more than ``limit`` nested elements (a cheap estimate)."""
-    if value.count("<") <= limit:
-        return False
-    depth = 0
-    for m in _HTML_TAG.finditer(value):
-        closing, name, self_closing = m.groups()
-        if name.lower() in _FLAT or self_closing:
-            continue
-        if closing:
-            depth = depth - 1 if depth else 0
-        else:
-            depth += 1
-            if depth > limit:
-                return True
-    return False
-
-
-def _html_field(
-    raw: RawText | None, base: str | None, warnings: list[str] | None = None
-) -> str | None:
+def _html_field(raw: RawText | None, base: str | None) -> str | None:
     if raw is None:
         return None
     value = fix_text(raw.value)
@@ -402,24 +370,13 @@ def _html_field(
         if "&" in value:
             value = html.unescape(value)
         return text_to_html(value)
-    if html_too_deep(value):
-        if warnings is not None:
-            warnings.append(f"HTML nested deeper than {MAX_HTML_DEPTH} levels reduced to text")
-        return text_to_html(html.unescape(_HTML_TAG.sub(" ", value)))
     out = sanitize_html(value, base_url=_http_base(raw.base) or base).strip()
     return out or None
 
 
-_SPACE_AROUND_TAGS = re.compile(r"\s*(<[^>]*>)\s*")
-
-
 def _same_html(a: str, b: str) -> bool:
     """Whether two sanitized fragments are the same markup, whitespace aside."""
-    if a == b:
-        return True
-    return " ".join(_SPACE_AROUND_TAGS.sub(r"\1", a).split()) == " ".join(
-        _SPACE_AROUND_TAGS.sub(r"\1", b).split()
-    )
+    return a == b or "".join(a.split()) == "".join(b.split())
 
 
 def _plain_text(raw: RawText | None) -> str | None:
@@ -492,8 +449,8 @@ def build_result(
         updated = normalize_datetime(entry.updated, now=now) if entry.updated else None
         published = (normalize_datetime(entry.published, now=now) if entry.published
                      else None) or updated
-        content = _html_field(entry.content, base, all_warnings) if entry.content else None
-        summary = _html_field(entry.summary, base, all_warnings) if entry.summary else None
+        content = _html_field(entry.content, base) if entry.content else None
+        summary = _html_field(entry.summary, base) if entry.summary else None
         if summary is not None and content is not None and _same_html(summary, content):
             summary = None
         guid = entry.guid.strip() or None if entry.guid else None
