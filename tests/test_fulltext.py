@@ -188,6 +188,30 @@ def test_site_name_suffix_is_dropped_from_the_title(og_title: str, expected: str
     assert extract_article(html).title == expected
 
 
+def test_metadata_from_visible_byline_and_date() -> None:
+    html = (
+        "<html><head><meta name='twitter:creator' content='@courier'></head><body>"
+        "<div class='post-header'><span class='byline'>By Jo Marsh</span>"
+        "<span>Posted on March 7, 2024</span></div><article><p>"
+        + "The tide mill reopened to visitors on Saturday morning. " * 4
+        + "</p></article></body></html>"
+    )
+    art = extract_article(html)
+    assert art.author == "Jo Marsh"
+    assert art.published == datetime(2024, 3, 7, tzinfo=timezone.utc)
+    assert "Jo Marsh" not in art.text
+
+
+def test_date_from_script_json_and_microdata() -> None:
+    body = "<p>" + "A paragraph of the story that is long enough to count. " * 3 + "</p>"
+    script = '<script>window.__DATA__={"publishedDate":"2019-08-16T10:00:00.000Z"}</script>'
+    art = extract_article(f"<html><head>{script}</head><body>{body}</body></html>")
+    assert art.published == datetime(2019, 8, 16, 10, tzinfo=timezone.utc)
+    micro = '<span itemprop="datePublished" content="2021-01-02">2 Jan</span>'
+    art = extract_article(f"<html><body>{micro}{body}</body></html>")
+    assert art.published == datetime(2021, 1, 2, tzinfo=timezone.utc)
+
+
 def test_metadata_absent_gives_none() -> None:
     art = extract_article("<html><body><p>" + "Plain words here. " * 10 + "</p></body></html>")
     assert (art.title, art.author, art.published, art.image) == (None, None, None, None)

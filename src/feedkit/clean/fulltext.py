@@ -41,6 +41,7 @@ Both functions are pure: no network, no disk, no clock.
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import re
 from dataclasses import dataclass, replace
@@ -391,15 +392,14 @@ def _metadata(root: Any, url: str | None) -> _Meta:
         for key in ("author", "article:author", "parsely-author", "dc.creator",
                     "sailthru.author", "byl", "twitter:creator"):
             value = metas.get(key)
-            if value and "://" not in value:
-                authors = [re.sub(r"^(?i:by)\s+", "", value)]
+            if value and "://" not in value and not value.startswith("@"):
+                authors = [value]
                 break
     if not authors:
-        for node in root.xpath('//*[@rel="author" or @itemprop="author"][1]'):
-            name = _clean_line(node.text_content())
-            if name and len(name) < 80:
-                authors = [name]
-    unique = list(dict.fromkeys(a for a in (_clean_line(x) for x in authors) if a))
+        authors = _visible_author(root)
+    unique = list(dict.fromkeys(
+        a for a in (_clean_line(_BY_PREFIX.sub("", x)) for x in authors) if a
+    ))
 
     published = None
     for candidate in (
@@ -413,8 +413,7 @@ def _metadata(root: Any, url: str | None) -> _Meta:
         if published:
             break
     if published is None:
-        for node in root.xpath("//time[@datetime][1]"):
-            published = parse_date(node.get("datetime"))
+        published = _visible_date(root)
 
     image = (
         metas.get("og:image") or metas.get("og:image:url") or metas.get("og:image:secure_url")
@@ -433,6 +432,78 @@ def _metadata(root: Any, url: str | None) -> _Meta:
         image=_absolute(image, url),
         body=body if isinstance(body, str) and body.strip() else None,
     )
+
+
+_BY_PREFIX = re.compile(r"^\s*(?:(?:written|posted|published|reviewed)\s+)?by[:\s]+", re.I)
+_AUTHOR_XPATH = (
+    '(//*[@rel="author"] | //*[@itemprop="author"] | //*[contains(@class, "byline")]'
+    ' | //*[contains(@class, "author")])[position() <= 12]'
+)
+
+
+def _visible_author(root: Any) -> list[str]:
+    """A byline shown on the page: rel/itemprop author, then byline/author classes."""
+    for node in root.xpath(_AUTHOR_XPATH):
+        names = node.xpath('.//*[@itemprop="name"]')
+        text = _clean_line((names[0] if names else node).text_content())
+        if not text:
+            continue
+        text = _BY_PREFIX.sub("", text)
+        words = text.split()
+        if 1 <= len(words) <= 6 and len(text) <= 60 and not re.search(r"\d|@|://", text) and (
+            text.lower() not in ("author", "authors", "about the author", "by")
+        ):
+            return [text]
+    return []
+
+
+_SCRIPT_DATE = re.compile(
+    r'"(?:datePublished|publishedDate|publishDate|published_at|publishedAt|pubDate|'
+    r'dateCreated|firstPublishedDate)"\s*:\s*"([^"]{8,40})"'
+)
+
+
+_MONTHS = {
+    m: i + 1 for i, name in enumerate((
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+    )) for m in (name, name[:3], name[:4])
+}
+_TEXT_DATE = re.compile(
+    r"\b(?:(?P<mon1>[A-Z][a-z]{2,8})\.? (?P<day1>\d{1,2})(?:st|nd|rd|th)?,? (?P<year1>20\d\d)"
+    r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)? (?P<mon2>[A-Z][a-z]{2,8})\.?,? (?P<year2>20\d\d))\b"
+)
+
+
+def _date_in_text(text: str) -> datetime | None:
+    """The first English "March 5, 2024" / "5 March 2024" date in ``text``."""
+    for m in _TEXT_DATE.finditer(text):
+        month = _MONTHS.get((m.group("mon1") or m.group("mon2")).lower())
+        if month is None:
+            continue
+        try:
+            return datetime(int(m.group("year1") or m.group("year2")), month,
+                            int(m.group("day1") or m.group("day2")), tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def _visible_date(root: Any) -> datetime | None:
+    """Microdata, ``<time>`` elements, then dates in page scripts' JSON."""
+    for node in root.xpath('(//*[@itemprop="datePublished"] | //time)[position() <= 5]'):
+        found = parse_date(node.get("content") or node.get("datetime") or node.text_content())
+        if found:
+            return found
+    for script in root.iter("script"):
+        raw = script.text
+        if raw and len(raw) < 5_000_000:
+            m = _SCRIPT_DATE.search(raw)
+            if m:
+                found = parse_date(m.group(1))
+                if found:
+                    return found
+    return None
 
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|·•–—:-]\s+|\s+»\s+")
@@ -946,6 +1017,9 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if body is None:
         body = root
     _strip(body)
+    published = meta.published
+    if published is None:  # last resort: a date written near the top of the page
+        published = _date_in_text(" ".join(itertools.islice(body.itertext(), 400)))
     stats, boilerplate = _measure(body)
     _drop_boilerplate(body, stats, boilerplate)
     container = _choose(body, stats)
@@ -968,7 +1042,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         html=markup,
         title=meta.title,
         author=meta.author,
-        published=meta.published,
+        published=published,
         image=meta.image,
         link_density=round(min(max(link_density, 0.0), 1.0), 3),
     )
