@@ -564,3 +564,29 @@ def test_deadline_covers_the_whole_redirect_chain(server_factory: Callable[..., 
         )
     assert time.monotonic() - start < TIME_BOUND
     assert 3 <= server.connections <= 5  # type: ignore[attr-defined]
+
+
+def test_dripping_tls_handshake_hits_deadline() -> None:
+    """A "TLS server" that announces a 16 kB handshake record and drips it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)  # the ClientHello
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # handshake record, 16384 bytes follow...
+            while not stop.wait(0.2):
+                conn.sendall(b"\x00")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/feed"
+    start = time.monotonic()
+    try:
+        with pytest.raises(FetchTimeout):
+            fast_fetcher(deadline=1.0, connect_timeout=30.0, read_timeout=30.0).fetch(url)
+        assert time.monotonic() - start < TIME_BOUND
+    finally:
+        stop.set()
+        listener.close()
