@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -310,3 +311,12 @@ def test_junk_raises_parse_error(junk: bytes | str) -> None:
 def test_unknown_parser_choice() -> None:
     with pytest.raises(ValueError, match="parser must be"):
         parse_feed(b"<rss/>", parser="lxml")  # type: ignore[arg-type]
+
+
+def test_docs_examples_run() -> None:
+    """Every ```python block of docs/parsing.md runs as written."""
+    doc = Path(__file__).resolve().parents[1] / "docs" / "parsing.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        exec(compile(block, str(doc), "exec"), {})  # noqa: S102 - our own documentation
