@@ -143,6 +143,19 @@ def test_teaser_cards_and_headline_inside_the_container_are_dropped() -> None:
     assert "Ferry returns" not in art.text
 
 
+def test_self_linked_headings_stay_and_furniture_headings_go() -> None:
+    para = "<p>" + "Each stage of the restoration is explained here in some detail. " * 3 + "</p>"
+    html = (
+        "<html><body><article>"
+        f"{para}<h2 id='sluice'><a href='#sluice'>Rebuilding the sluice gate</a></h2>{para}"
+        f"<h3>Related stories</h3>{para}"
+        "</article></body></html>"
+    )
+    text = extract_article(html).text
+    assert "Rebuilding the sluice gate" in text.split("\n\n")
+    assert "Related stories" not in text
+
+
 def test_text_with_br_paragraphs_and_no_p_tags() -> None:
     art = extract_article(page("blog_meta_only.html"), "https://bread.example/posts/hydration")
     paragraphs = art.text.split("\n\n")

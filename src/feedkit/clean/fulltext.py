@@ -895,12 +895,18 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
             words = _norm_words(el.text_content())
             remove = bool(words) and (words == title_words or (
                 len(words) > 15 and (words in title_words or title_words in words)))
-        elif (total > 0 and link / total > 0.5 and prose < 0.3 * total) or (
-            len(el) >= 3 and link > 0.2 * total and total < 0.5 * stats[container][0]
-            and _is_card_list(el, stats)
+        elif tag not in _HEADINGS and (
+            (total > 0 and link / total > 0.5 and prose < 0.3 * total) or (
+                len(el) >= 3 and link > 0.2 * total and total < 0.5 * stats[container][0]
+                and _is_card_list(el, stats)
+            )
         ):
             remove = True  # a list of links, or a grid of teaser cards
-        elif total < 250 and tag not in _HEADINGS:
+        elif tag in _HEADINGS and total < 100:
+            # headings are often links to themselves; only furniture titles go
+            text = " ".join(el.text_content().split())
+            remove = bool(_BOILERPLATE_LINE.match(text))
+        elif total < 250:
             text = " ".join(el.text_content().split())
             remove = bool(
                 (len(text) < 100 and _BOILERPLATE_LINE.match(text))
