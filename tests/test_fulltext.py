@@ -156,6 +156,18 @@ def test_self_linked_headings_stay_and_furniture_headings_go() -> None:
     assert "Related stories" not in text
 
 
+def test_byline_goes_but_a_sentence_starting_with_by_stays() -> None:
+    para = "<div>" + "The mill will grind flour for the bakery on the quay again. " * 3 + "</div>"
+    html = (
+        "<html><body><article><div>By Jo Marsh and Ann Lee | Reuters</div>"
+        "<div>By the end of the year, the mill will be open.</div>"
+        f"{para}{para}</article></body></html>"
+    )
+    text = extract_article(html).text
+    assert "Jo Marsh" not in text
+    assert text.startswith("By the end of the year, the mill will be open.")
+
+
 def test_text_with_br_paragraphs_and_no_p_tags() -> None:
     art = extract_article(page("blog_meta_only.html"), "https://bread.example/posts/hydration")
     paragraphs = art.text.split("\n\n")

@@ -913,8 +913,8 @@ def _prune(container: Any, stats: dict[Any, list[float]], title: str | None) -> 
                 or (len(text) < 100 and not seen_prose and _BYLINE.match(text))
                 or (link > 0 and _BOILERPLATE_PREFIX.match(text))
             )
-        if not remove and prose > 0 and tag in _PROSE_TAGS:
-            seen_prose = True
+        if not remove and st[3] >= 40 and st[4] < 0.4 * st[3]:
+            seen_prose = True  # a block with a sentence of its own text
         if remove:
             doomed.append(el)
             skip.add(el)
@@ -929,10 +929,13 @@ _BOILERPLATE_PREFIX = re.compile(
     r"|leia (?:também|mais)|lea también|читайте также)\s*[:|>»]",
     re.I,
 )
+# Bylines ("By Jo Marsh and Ann Lee | Reuters") and datelines, before the first paragraph.
 _BYLINE = re.compile(
-    r"^(?:(?:by|von|par|por|автор)\s+\S.{0,80}|(?:published|updated|posted)\b.{0,60}"
-    r"|\d{1,2}:\d{2}\s*(?:am|pm)?.{0,40}|\w+ \d{1,2}, \d{4}.{0,40}|\d{1,2} \w+ \d{4}.{0,40})$",
-    re.I,
+    r"^(?:(?i:by|von|par|por|автор):?\s+(?:[A-ZÀ-ÞА-Я][\w.'’-]*,?\s*|(?i:and|und|et|y|e|&)\s+)+"
+    r"(?:[|•·–—-].{0,60})?"
+    r"|(?i:published|updated|posted|last updated)\b.{0,60}"
+    r"|\d{1,2}:\d{2}\s*(?i:am|pm)?.{0,40}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}.{0,40}"
+    r"|\d{1,2} [A-Z][a-z]{2,8}\.? \d{4}.{0,40})$"
 )
 
 _BLOCK_BREAK = "\x00"  # control characters were replaced before parsing
