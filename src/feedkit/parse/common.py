@@ -449,8 +449,14 @@ def build_result(
         updated = normalize_datetime(entry.updated, now=now) if entry.updated else None
         published = (normalize_datetime(entry.published, now=now) if entry.published
                      else None) or updated
-        content = _html_field(entry.content, base) if entry.content else None
-        summary = _html_field(entry.summary, base) if entry.summary else None
+        content = summary = None
+        if entry.content:
+            content = _html_field(entry.content, base)
+        if entry.summary:
+            if entry.content and entry.summary.value == entry.content.value:
+                summary = content  # the same HTML is never sanitized twice
+            else:
+                summary = _html_field(entry.summary, base)
         if summary is not None and content is not None and _same_html(summary, content):
             summary = None
         guid = entry.guid.strip() or None if entry.guid else None
