@@ -13,11 +13,9 @@ peak RSS, and sanity counts (items stored, 304s served).
 
     python benchmarks/update.py [--feeds 2000] [--items 25] [--workers 64] [--latency 0.05]
 
-feedkit runs three times: its default pipeline (fast parse, sanitize,
-boilerplate cleaning with per-feed learning, SQLite store) in threads; the
-same with ``processes=os.cpu_count()`` (parse + clean in worker processes;
-``child RSS`` is the largest worker's peak); and with ``clean=False`` (parse +
-sanitize + store: the work reader does, plus sanitizing).  ``--link`` adds
+feedkit runs twice: its default pipeline (fast parse, sanitize, boilerplate
+cleaning with per-feed learning, SQLite store) and with ``clean=False``
+(parse + sanitize + store: the work reader does, plus sanitizing).  ``--link`` adds
 story linking.  reader runs ``update_feeds(workers=N,
 scheduled=False)``.  Both use the same worker count and no per-host limit.
 The default of 64 workers is where the tools differ: reader's warm update
@@ -134,16 +132,14 @@ def serve(port_file: str, feeds: int, items: int, latency: float) -> None:
 # -- the clients (each in its own process) ---------------------------------------------
 
 
-def run_feedkit(
-    base: str, feeds: int, workers: int, db: str, clean: bool, link: bool, processes: int
-) -> dict:
+def run_feedkit(base: str, feeds: int, workers: int, db: str, clean: bool, link: bool) -> dict:
     from feedkit.aggregator import Aggregator
     from feedkit.fetch.http import Fetcher
     from feedkit.store import SQLiteStore
 
     store = SQLiteStore(db)
     agg = Aggregator(store=store, workers=workers, per_host=None, clean=clean, link=link,
-                     fetcher=Fetcher(retries=0), processes=processes)
+                     fetcher=Fetcher(retries=0))
     for i in range(feeds):
         agg.add_source(f"{base}/feed/{i}.xml")
     out = {}
@@ -181,20 +177,17 @@ def child(args: argparse.Namespace) -> None:
         db = os.path.join(tmp, "bench.db")
         if args.tool.startswith("feedkit"):
             clean = args.tool != "feedkit-noclean"
-            processes = (os.cpu_count() or 1) if args.tool == "feedkit-procs" else 0
-            out = run_feedkit(base, args.feeds, args.workers, db, clean, args.link, processes)
+            out = run_feedkit(base, args.feeds, args.workers, db, clean, args.link)
         else:
             out = run_reader(base, args.feeds, args.workers, db)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
 
 
 # -- orchestration -----------------------------------------------------------------------
 
-#: feedkit: default pipeline in threads; the same with parse+clean in one worker
-#: process per CPU; without boilerplate cleaning; then reader.
-CONFIGS = ("feedkit", "feedkit-procs", "feedkit-noclean", "reader")
+#: feedkit's default pipeline; feedkit without boilerplate cleaning; reader.
+CONFIGS = ("feedkit", "feedkit-noclean", "reader")
 
 
 def _stats(port: int) -> dict:
@@ -264,12 +257,11 @@ def main() -> int:
                 server.wait(timeout=5)
 
     print(f"\n{'tool':<16} {'cold s':>8} {'cold feeds/s':>13} {'warm s':>8} {'warm feeds/s':>13}"
-          f" {'peak RSS MB':>12} {'child RSS':>10} {'items':>7} {'200s':>6} {'304s':>6}"
+          f" {'peak RSS MB':>12} {'items':>7} {'200s':>6} {'304s':>6}"
           f" {'errors':>7}")
     for tool, r in results.items():
         print(f"{tool:<16} {r['cold']:>8.2f} {args.feeds / r['cold']:>13.1f} {r['warm']:>8.2f}"
-              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f}"
-              f" {r['child_rss_mb']:>10.0f} {r['items']:>7}"
+              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f} {r['items']:>7}"
               f" {r['served_200']:>6} {r['served_304']:>6}"
               f" {r['cold_errors'] + r['warm_errors']:>7}")
     if "reader" in results:

@@ -497,24 +497,3 @@ def test_import_opml_adds_titled_sources(store: Store) -> None:
     store.save_source(parked)
     assert agg.due() == []
 
-
-def test_worker_processes_give_the_same_result(server: FeedServer, tmp_path: Path) -> None:
-    for name in ("p", "q"):
-        server.routes[f"/{name}.xml"] = versioned(
-            lambda name=name: rss(name, [(n, f"{name} item {n}") for n in range(4)]),
-            lambda: '"1"',
-        )
-    urls = [server.url("/p.xml"), server.url("/q.xml")]
-    seen = []
-    for processes in (0, 2):
-        agg = Aggregator(store=SQLiteStore(tmp_path / f"p{processes}.db"), processes=processes,
-                         fetcher=Fetcher(retries=0))
-        for url in urls:
-            agg.add_source(url)
-        results = list(agg.update())
-        assert all(r.ok and r.new == 4 for r in results)
-        seen.append([(it.id, it.title, it.summary) for it in agg.items()])
-        again = list(agg.update(force=True))
-        assert {r.status for r in again} == {"not_modified"}
-        agg.store.close()
-    assert seen[0] == seen[1]

@@ -39,7 +39,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -199,7 +199,7 @@ def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> 
     """Parse a fetched document, skip items whose raw hash is known, clean the rest.
 
     Pure (data in, data out) unless ``upgrade`` (the full-text step, which
-    fetches) is given; runs in a worker thread or in a worker process.
+    fetches) is given; runs in the update's worker threads.
     Returns the cleaned items with their raw hashes, the ids of the
     unchanged ones and the learned boilerplate to store (``None``: unchanged).
     A cleaner plugin that raises anything but a FeedkitError becomes a
@@ -269,11 +269,7 @@ class Aggregator:
     makes :meth:`update` fetch only due sources.  ``per_host=None`` lifts the
     per-host bound.  ``retention``, when given, is applied after every
     update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
-    for :meth:`raw_items` (default: only without a store).  ``processes=N``
-    parses and cleans in a pool of N worker processes (started on the first
-    200 response of an update, stopped at its end) so the CPU-bound steps
-    use several cores; it applies with the default cleaner chain and no
-    full text (custom cleaners need not be picklable).
+    for :meth:`raw_items` (default: only without a store).
     """
 
     def __init__(
@@ -294,7 +290,6 @@ class Aggregator:
         respect_schedule: bool | None = None,
         retention: RetentionPolicy | None = None,
         keep_raw: bool | None = None,
-        processes: int = 0,
     ) -> None:
         self._store: Store = store if store is not None else MemoryStore()
         self._fetcher = fetcher
@@ -310,9 +305,6 @@ class Aggregator:
         self._respect = store is not None if respect_schedule is None else respect_schedule
         self._retention = retention
         self._keep_raw = store is None if keep_raw is None else keep_raw
-        self._processes = max(0, processes)
-        self._pool: ProcessPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
         self._raw: dict[str, bytes] = {}
         self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
@@ -352,9 +344,11 @@ class Aggregator:
         """Add a feed URL, a file path, raw feed bytes, or an OPML file.
 
         Returns the source keys added (an OPML file adds every feed it
-        lists).  Adding a known source (or a former URL of a moved one) is a
-        no-op that returns its key.  Raises :class:`~feedkit.errors.SourceError`
-        for an unusable source.
+        lists).  Raw bytes are kept in memory only: their source
+        (``"bytes:<hash>"``) stays in the store but is updated only by an
+        aggregator that was given the bytes.  Adding a known source (or a
+        former URL of a moved one) is a no-op that returns its key.  Raises
+        :class:`~feedkit.errors.SourceError` for an unusable source.
         """
         now = self._current_time()
         if isinstance(source, bytes):
@@ -438,7 +432,10 @@ class Aggregator:
             if force or not self._respect
             else due_sources(states, now=now)
         )
-        targets = _interleave_hosts(targets)
+        # raw-bytes sources live only as long as the aggregator that was given them
+        targets = _interleave_hosts(
+            [s for s in targets if not s.url.startswith("bytes:") or s.url in self._raw]
+        )
         changed: list[Item] = []
         gates: dict[str, threading.Semaphore | None] = {}
         for state in targets:
@@ -449,39 +446,19 @@ class Aggregator:
                 )
         if targets:
             workers = min(self._workers, len(targets))
-            try:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
-                    futures: dict[Future[SourceResult], str] = {
-                        pool.submit(
-                            self._update_one, state.url, gates[_host_of(state.url)], changed
-                        ): state.url
-                        for state in targets
-                    }
-                    for future in as_completed(futures):
-                        yield future.result()
-            finally:
-                self._stop_pool()
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
+                futures: dict[Future[SourceResult], str] = {
+                    pool.submit(
+                        self._update_one, state.url, gates[_host_of(state.url)], changed
+                    ): state.url
+                    for state in targets
+                }
+                for future in as_completed(futures):
+                    yield future.result()
         if self._link and changed:
             self._relink(changed)
         if self._retention is not None:
             self._store.prune(self._retention, now=now)
-
-    def _process_pool(self) -> ProcessPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                import multiprocessing
-
-                # spawn: forking a process that runs threads is not safe
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self._processes, mp_context=multiprocessing.get_context("spawn")
-                )
-            return self._pool
-
-    def _stop_pool(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
 
     def _fetch(self, state: SourceState) -> FetchResult:
         raw = self._raw.get(state.url)
@@ -587,10 +564,7 @@ class Aggregator:
             cleaners=self._cleaners,
             keep_raw=self._keep_raw,
         )
-        if self._processes and self._cleaners is None and not self._fulltext:
-            prepared = self._process_pool().submit(prepare_source, job).result()
-        else:
-            prepared = prepare_source(job, upgrade=self._upgrade if self._fulltext else None)
+        prepared = prepare_source(job, upgrade=self._upgrade if self._fulltext else None)
         if self._keep_raw:
             with self._lock:
                 self._raw_items[state.url] = list(prepared.raw)
