@@ -39,7 +39,9 @@ __all__ = [
     "original_id",
     "plain_text",
     "prepare_entries",
+    "safe_email",
     "safe_http_url",
+    "safe_language",
     "utc",
 ]
 
@@ -60,6 +62,8 @@ _IRI_BAD = re.compile(
 )
 _URL_BAD = re.compile("[\\s<>\"\\\\^`\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TAG = re.compile(r"<[^>]*>")
+_LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s<>\"'`()\[\],;:\\]{1,64}@[A-Za-z0-9.\-]{1,253}$")
 _SHORT_TAG = re.compile(r"<[A-Za-z/!?][^<>]{0,2000}>")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 # Schemes an item id keeps as is; other ids are wrapped (a feed reader may
@@ -164,6 +168,18 @@ def original_id(value: str) -> str:
     if value.startswith(ID_PREFIX):
         return unquote(value[len(ID_PREFIX):], errors="surrogatepass")
     return value
+
+
+def safe_language(value: str | None) -> str | None:
+    """``value`` if it looks like a BCP 47 language tag (``en``, ``pt-BR``), else ``None``."""
+    text = clean_text(value).strip()
+    return text if text and _LANG.match(text) else None
+
+
+def safe_email(value: str | None) -> str | None:
+    """``value`` if it looks like an e-mail address (``a@b``), else ``None``."""
+    text = clean_text(value).strip()
+    return text if text and _EMAIL.match(text) else None
 
 
 def html_to_text(fragment: str | None) -> str:

@@ -33,7 +33,9 @@ from ._common import (
     emitted_id,
     fallback_title,
     plain_text,
+    safe_email,
     safe_http_url,
+    safe_language,
     utc,
 )
 
@@ -42,7 +44,6 @@ __all__ = ["emit_atom", "emit_rss"]
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _MIME_PART = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]{0,126}"
 _MIME = re.compile(rf"^{_MIME_PART}/{_MIME_PART}$")
 
@@ -171,7 +172,7 @@ def emit_atom(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
         if published is not None:
             fe.published(published)
         authors = [
-            {k: v for k, v in (("name", name), ("email", plain_text(a.email)),
+            {k: v for k, v in (("name", name), ("email", safe_email(a.email) or ""),
                                ("uri", safe_http_url(a.uri) or "")) if v}
             for a in item.authors
             if (name := plain_text(a.name or a.email))
@@ -202,8 +203,8 @@ def _atom_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
     item = entry.item
 
     def hook(el: Any) -> None:
-        lang = clean_text(item.language).strip()
-        if lang and _LANG.match(lang):
+        lang = safe_language(item.language)
+        if lang:
             el.set(_XML_LANG, lang)
         # feedgen builds Atom elements without a namespace under a root that
         # declares Atom as the default one; these follow the same convention.

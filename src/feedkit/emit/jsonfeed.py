@@ -23,6 +23,7 @@ from ._common import (
     html_to_text,
     plain_text,
     safe_http_url,
+    safe_language,
     utc,
 )
 
@@ -116,7 +117,7 @@ def _item(entry: EmitEntry, entries: Sequence[EmitEntry]) -> dict[str, Any]:
     tags = [t for t in (_text(c) for c in item.categories) if t]
     if tags:
         out["tags"] = tags
-    lang = _text(item.language)
+    lang = safe_language(item.language)
     if lang:
         out["language"] = lang
     attachments = []
