@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, get_args
 
+from lxml.etree import LxmlError
+
 from ..errors import EmitError
 from ..model import Item
 from ._common import FEEDKIT_NS as FEEDKIT_NS
@@ -83,18 +85,23 @@ def emit_feed(
         updated=updated,
         description=description,
     )
-    if format == "atom":
-        from .atom_rss import emit_atom
+    try:
+        if format == "atom":
+            from .atom_rss import emit_atom
 
-        return emit_atom(entries, meta)
-    if format == "rss":
-        from .atom_rss import emit_rss
+            return emit_atom(entries, meta)
+        if format == "rss":
+            from .atom_rss import emit_rss
 
-        return emit_rss(entries, meta)
-    if format == "json":
-        from .jsonfeed import emit_json
+            return emit_rss(entries, meta)
+        if format == "json":
+            from .jsonfeed import emit_json
 
-        return emit_json(entries, meta)
-    from .html import emit_html
+            return emit_json(entries, meta)
+        from .html import emit_html
 
-    return emit_html(entries, meta)
+        return emit_html(entries, meta)
+    except (ValueError, TypeError, LxmlError) as exc:
+        # Every field is made safe beforehand (and property tests feed junk to
+        # prove it), so this is a last line: a library error never escapes raw.
+        raise EmitError(f"could not serialise the feed as {format}: {exc}") from exc

@@ -14,7 +14,6 @@ locale while it formats.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 from email.utils import format_datetime
@@ -23,7 +22,6 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from ..errors import EmitError
 from ._common import (
     FEEDKIT_NS,
     EmitEntry,
@@ -141,11 +139,7 @@ def _setup(meta: FeedMeta, feed_ext: type[_AtomFeedExtension]) -> Any:
 
 
 def _serialize(fg: Any, method: str) -> bytes:
-    try:
-        out = getattr(fg, method)(pretty=True, encoding="UTF-8", xml_declaration=True)
-    except (ValueError, TypeError, etree.LxmlError) as exc:  # pragma: no cover - guarded above
-        raise EmitError(f"could not serialise the feed: {exc}") from exc
-    return bytes(out)
+    return bytes(getattr(fg, method)(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
 def emit_atom(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
@@ -241,11 +235,11 @@ def _atom_hook(entry: EmitEntry, entries: Sequence[EmitEntry]) -> _Hook:
 def emit_rss(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
     """Serialise prepared entries as an RSS 2.0 document (UTF-8 bytes).
 
-    Item titles are HTML-escaped once more than XML requires (``&amp;amp;``),
-    because many RSS readers render ``<title>`` as HTML: a title that says
-    ``<script>`` is then shown, never run.  Channel fallbacks (RSS requires
-    them): link → ``about:blank``; description → the feed title.  An item with
-    neither title nor description gets :func:`fallback_title`.
+    Titles are plain text made inert by :func:`plain_text` (no ``<`` that
+    could open a tag survives), so readers that render RSS ``<title>`` as
+    HTML show them as text.  Channel fallbacks (RSS requires them): link →
+    ``about:blank``; description → the feed title.  An item with neither
+    title nor description gets :func:`fallback_title`.
     """
     fg = _setup(meta, _RssFeedExtension)
     if not meta.link:
@@ -258,7 +252,7 @@ def emit_rss(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
         description = entry.summary_html or entry.content_html
         title = plain_text(item.title)
         if title or not description:
-            fe.title(html.escape(title or fallback_title(item), quote=False))
+            fe.title(title or fallback_title(item))
         link = safe_http_url(item.link)
         if link:
             fe.link(href=link, rel="alternate")
