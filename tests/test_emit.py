@@ -533,6 +533,8 @@ def test_html_digest_groups_stories_and_lists_sources() -> None:
                     title="Coast & Town <3", link="https://agg.example/")
     assert out.startswith(b"<!DOCTYPE html>")
     assert b"<title>Coast &amp; Town &lt;3</title>" in out
+    assert b"4 items, 1 story told by several sources" in out
+    assert b"fk1:not-in-this-batch" not in out  # no URL, not on the page: not shown
     page = lxml_html.document_fromstring(out)
     sections = page.xpath("//section[@class='story']")
     assert len(sections) == 1

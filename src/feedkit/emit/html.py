@@ -85,6 +85,8 @@ def _article(entry: EmitEntry, index: int, entries: Sequence[EmitEntry]) -> str:
         key = (ln.rel, f"#{ln.target_entry}" if ln.target_entry is not None else ln.target)
         if ln.kind in ("same_story", "duplicate") or key in shown:
             continue
+        if ln.target_entry is None and not ln.href:
+            continue  # an item outside this page with no URL: nothing to link to
         shown.add(key)
         label = ln.title
         if label is None and ln.target_entry is not None:
@@ -147,9 +149,9 @@ def emit_html(entries: Sequence[EmitEntry], meta: FeedMeta) -> bytes:
     ]
     if meta.description:
         out.append(f"<p>{_e(meta.description)}</p>")
-    summary = f"{len(entries)} items"
+    summary = f"{len(entries)} item{'' if len(entries) == 1 else 's'}"
     if n_stories:
-        summary += f", {n_stories} stories told by several sources"
+        summary += f", {n_stories} stor{'y' if n_stories == 1 else 'ies'} told by several sources"
     out.append(
         f'<p class="meta">Updated <time datetime="{meta.updated.isoformat()}">'
         f"{meta.updated:%Y-%m-%d %H:%M} UTC</time> · {summary}</p>"
