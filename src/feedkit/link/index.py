@@ -71,6 +71,13 @@ class StoryState:
     active: bool = True
     support: dict[str, int] = field(default_factory=dict)
     core_norm2: float = -1.0
+    rep: str = ""
+    rep_ts: float = 0.0
+
+    def offer_rep(self, item_id: str, ts: float) -> None:
+        """Keep the earliest-published member (then the smallest id) as representative."""
+        if not self.rep or (ts, item_id) < (self.rep_ts, self.rep):
+            self.rep, self.rep_ts = item_id, ts
 
     def recompute_norm(self) -> None:
         """Recompute the squared norm of the centroid (and forget the core's)."""
@@ -191,6 +198,8 @@ class LinkIndex:
             sid = f"story:{members[0]}#{n}"
         story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
         story.support = dict.fromkeys(vec, 1)
+        for m in members:
+            story.offer_rep(m, self.records[m].ts)
         story.recompute_norm()
         self.stories[sid] = story
         for m in members:
@@ -224,6 +233,7 @@ class LinkIndex:
         story.members.extend(members)
         for m in members:
             self.records[m].story = sid
+            story.offer_rep(m, self.records[m].ts)
         if ts > story.last_ts:
             story.last_ts = ts
             heapq.heappush(self.story_heap, (ts, sid))
@@ -253,6 +263,8 @@ class LinkIndex:
         for m in sb.members:
             self.records[m].story = sa.id
         sa.members.extend(sb.members)
+        if sb.rep:
+            sa.offer_rep(sb.rep, sb.rep_ts)
         self._deactivate(sb)
         c = sa.centroid
         for t, w in sb.centroid.items():
@@ -432,6 +444,8 @@ class LinkIndex:
                     {str(t): int(n) for t, n in support.items()},
                 )
                 s.recompute_norm()
+                for m in s.members:
+                    s.offer_rep(m, idx.records[m].ts)
                 idx.stories[s.id] = s
                 if s.active:
                     for t, w in s.centroid.items():

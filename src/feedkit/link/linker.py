@@ -34,6 +34,10 @@ __all__ = ["DEFAULT_WINDOW", "LinkResult", "link_items"]
 #: Part of the merge threshold that terms carried by two or more units on each
 #: side must reach on their own (see :func:`_supported_cosine`).
 MERGE_SUPPORT = 0.5
+#: Holders of a shared shingle sample considered per lookup (the most recent).
+RECENT_POSTING = 16
+#: Near-duplicate candidates verified per item (most shared samples first).
+MAX_DUP_CANDIDATES = 8
 #: Items linked per chunk of a large batch (bounds memory).
 DEFAULT_CHUNK_SIZE = 5000
 #: Default time window for near duplicates and stories.
@@ -43,7 +47,7 @@ DEFAULT_STORY_THRESHOLD = 0.2
 #: Words of body text shingled for near-duplicate detection.
 SHINGLE_WORDS = 3000
 #: A term in more active story centroids than this does not nominate candidates.
-MAX_PROBE_STORIES = 32
+MAX_PROBE_STORIES = 24
 #: Heaviest terms of a vector used to nominate candidate stories.
 PROBE_TERMS = 8
 #: Candidate stories scored exactly per decision.
@@ -147,19 +151,18 @@ def _featurize(item: Item, ts: float, batch: _Batch) -> ItemRecord:
     body_html = item.content_html or item.summary or ""
     body_text = html_to_text(body_html)
     body_words = words(body_text)
-    if title and body_words:
+    title_words = words(title)
+    if title_words and body_words == title_words:
         # Feeds without a body often repeat the headline as the summary.
-        tw = words(title)
-        if body_words == tw:
-            body_words = []
-            body_text = ""
+        body_words = []
+        body_text = ""
     rec = ItemRecord(
         item.id,
         item.feed_url,
         ts,
         url_key(item.link),
-        title_key(title),
-        len(words(title)),
+        " ".join(title_words) or None,
+        len(title_words),
         len(body_words) >= 12,
         array("I", sample_shingles(body_words[:SHINGLE_WORDS])),
     )
@@ -221,12 +224,21 @@ def _dedupe(
             for h in mine:
                 p = postings.get(h)
                 if p:
-                    for o in p:
+                    # a passage many items share: its most recent holders suffice
+                    for o in p if len(p) <= RECENT_POSTING else p[-RECENT_POSTING:]:
                         counts[o] = counts.get(o, 0) + 1
             if counts:
-                need = min(2, len(mine))
+                # shared samples a duplicate needs at the least (Jaccard or containment)
+                need = max(
+                    min(2, len(mine)),
+                    min(
+                        math.ceil(jaccard * len(mine)),
+                        math.ceil(containment * dedupe.MIN_CONTAINMENT_SAMPLES),
+                    ),
+                )
                 mine_set = set(mine)
-                for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                for o, n in ranked[:MAX_DUP_CANDIDATES]:
                     if n < need:
                         break
                     orec = idx.records[o]
@@ -419,6 +431,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
             story = idx.stories[old_story]
             for m in new:
                 idx.records[m].story = old_story
+                story.offer_rep(m, idx.records[m].ts)
             story.members.extend(new)
             if ts > story.last_ts:
                 story.last_ts = ts
@@ -436,7 +449,6 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
 
 def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
     done: set[str] = set()
-    reps: dict[str, str] = {}
     for rec in recs:
         r = idx.root(rec.id)
         if r in done:
@@ -445,9 +457,7 @@ def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> N
         story = idx.stories[idx.records[r].story]
         if len(story.members) < 2:
             continue
-        rep = reps.get(story.id)
-        if rep is None:
-            rep = reps[story.id] = story_rep(idx, story)
+        rep = story.rep
         if idx.root(rep) == r:
             continue
         vec = batch.vecs.get(r) or _unit_vector(batch, [m for m in idx.dup_members[r]])
@@ -460,11 +470,6 @@ def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> N
         else:
             score, reason = 0.0, "same story"
         batch.relations.append(Relation("same_story", r, rep, round(score, 4), reason))
-
-
-def story_rep(idx: LinkIndex, story: StoryState) -> str:
-    """Return a story's representative: its earliest duplicate-group representative."""
-    return min((idx.root(m) for m in story.members), key=lambda m: (idx.records[m].ts, m))
 
 
 def _nav_targets(
@@ -619,7 +624,7 @@ def link_items(
             continue
         story_seen.add(sid)
         st = idx.stories[sid]
-        rep = story_rep(idx, st)
+        rep = st.rep
         rest = sorted((m for m in st.members if m != rep), key=lambda m: (idx.records[m].ts, m))
         reason = ""
         if len(st.members) > 1 and st.centroid:

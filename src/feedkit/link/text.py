@@ -89,7 +89,9 @@ def words(text: str) -> list[str]:
     """Return the lower-cased word tokens of ``text`` (NFKC-folded)."""
     if not text:
         return []
-    return [w.lower() for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _WORD.findall(text.lower())
 
 
 class Token:
