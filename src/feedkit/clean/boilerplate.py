@@ -28,6 +28,7 @@ from lxml.html import HtmlElement
 
 from ..model import NavLink
 from .dom import (
+    BLOCK_TAGS,
     Unit,
     drop_empty,
     element_text,
@@ -48,6 +49,9 @@ MAX_TITLE_WORDS = 24
 # Structural matches longer than a rule's max_chars are still removed when they
 # are mostly links (related-post lists) and not longer than this.
 MAX_LINK_LIST_CHARS = 4000
+MAX_ROUNDS = 4
+# A structural match holding this many words outside links is prose: kept.
+MAX_UNLINKED_WORDS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,29 @@ def capture_navigation(block: HtmlElement, rules: RuleSet) -> list[NavLink]:
     return list(merged.values())
 
 
+def _removable(el: HtmlElement, rule: Rule) -> bool:
+    """Whether a structurally matched element may go: short, or mostly links, and no prose.
+
+    Prose is :data:`MAX_UNLINKED_WORDS` words or more outside links, or a
+    paragraph that long: a share box or a related list does not hold that, an
+    article wrapped in
+    ``class="social"`` (or swallowed by an unclosed ``<div class="share">``) does.
+    """
+    flat = " ".join(element_text(el).split())
+    if len(flat) > MAX_LINK_LIST_CHARS:
+        return False
+    words = len(flat.split())
+    if el.tag not in BLOCK_TAGS and words >= MAX_UNLINKED_WORDS:
+        return False  # a link or span that long is a sentence of the article
+    linked = sum(len(element_text(a).split()) for a in el.iter("a"))
+    if words - linked >= MAX_UNLINKED_WORDS:
+        return False
+    for para in el.iter("p", "blockquote", "pre", "dd"):
+        if len(element_text(para).split()) >= MAX_UNLINKED_WORDS:
+            return False  # a paragraph of prose, even if a stray link wraps it
+    return len(flat) <= rule.max_chars or link_density(el, len(flat)) >= 0.5
+
+
 def _structural_pass(
     root: HtmlElement, rules: RuleSet, hits: list[Hit], navs: list[NavLink]
 ) -> None:
@@ -171,12 +198,7 @@ def _structural_pass(
         if not isinstance(el.tag, str):
             continue
         rule = rules.match_structure(el.tag, tokens_of(el), el.get("role"))
-        if rule is not None:
-            text = element_text(el)
-            flat = " ".join(text.split())
-            if len(flat) <= rule.max_chars or (
-                len(flat) <= MAX_LINK_LIST_CHARS and link_density(el, len(flat)) >= 0.5
-            ):
+        if rule is not None and _removable(el, rule):
                 if rule.kind == "navigation":
                     navs.extend(capture_navigation(el, rules))
                 snippet = " ".join(" ".join(el.itertext()).split())
@@ -345,20 +367,26 @@ def strip_boilerplate_html(
     root = parse_fragment(html)
     hits: list[Hit] = []
     navs: list[NavLink] = []
-    _structural_pass(root, rules, hits, navs)
-
-    units = iter_units(root)
-    texts = [u.text for u in units]
-    links = [u.links() for u in units]
-    remove, line_navs = match_lines(texts, rules, title=title, links=links)
-    navs.extend(line_navs)
-    for idx in sorted(remove):
-        rule = remove[idx]
-        hits.append(Hit(rule.kind, rule.name, " ".join(units[idx].text.split())))
-    for idx in sorted(remove, reverse=True):
-        unit: Unit = units[idx]
-        remove_unit(unit)
-    _inline_pass(root, rules, title, hits, navs)
+    # Removing lines can shrink a block that the prose safeguard kept under the
+    # thresholds of a structural rule: repeat until a round removes nothing, so
+    # that cleaning is idempotent (at most MAX_ROUNDS rounds).
+    for _round in range(MAX_ROUNDS):
+        before = len(hits)
+        _structural_pass(root, rules, hits, navs)
+        units = iter_units(root)
+        texts = [u.text for u in units]
+        links = [u.links() for u in units]
+        remove, line_navs = match_lines(texts, rules, title=title, links=links)
+        navs.extend(line_navs)
+        for idx in sorted(remove):
+            rule = remove[idx]
+            hits.append(Hit(rule.kind, rule.name, " ".join(units[idx].text.split())))
+        for idx in sorted(remove, reverse=True):
+            unit: Unit = units[idx]
+            remove_unit(unit)
+        _inline_pass(root, rules, title, hits, navs)
+        if len(hits) == before:
+            break
     if not hits:
         return FieldResult(html, False)
     drop_empty(root)

@@ -23,7 +23,7 @@ from dataclasses import replace
 from ..model import Item, NavLink
 from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
 from .chain import CleanContext, Cleaner, DropItem
-from .dom import drop_empty, iter_units, parse_fragment, remove_unit, serialize_fragment
+from .dom import XML_INVALID, drop_empty, iter_units, parse_fragment, remove_unit, serialize_fragment
 from .plaintext import clean_text, html_to_text
 from .sanitize import sanitize_html
 from .template import MIN_WORDS, block_key, learnable
@@ -47,7 +47,11 @@ def sanitize_fields(item: Item, ctx: CleanContext) -> Item:
         if not value:
             continue
         if "<" not in value and "&" not in value and "\n" in value:
-            continue  # plain text with line structure: strip_rules handles it as text
+            # plain text with line structure: strip_rules handles it as text
+            clean = XML_INVALID.sub("", value)
+            if clean != value:
+                changes[name] = clean or None
+            continue
         clean = sanitize_html(value, base_url=item.link or None)
         if clean != value:
             changes[name] = clean or None

@@ -21,6 +21,7 @@ from lxml.html import HtmlElement
 __all__ = [
     "BLOCK_TAGS",
     "MAX_NESTING",
+    "XML_INVALID",
     "Unit",
     "drop_empty",
     "element_text",
@@ -109,13 +110,24 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
     return "".join(out)
 
 
+#: Characters XML (and so lxml) cannot hold: C0 controls but tab/LF/CR,
+#: surrogates, U+FFFE/U+FFFF.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse_fragment(html: str) -> HtmlElement:
-    """Parse an HTML fragment under a synthetic ``<div>`` root (deep nesting flattened)."""
-    html = flatten_deep(html)
+    """Parse an HTML fragment under a synthetic ``<div>`` root.
+
+    Deep nesting is flattened and characters XML cannot hold are removed.
+    """
+    html = XML_INVALID.sub("", flatten_deep(html))
     root: HtmlElement = lxml.html.fragment_fromstring(
         html, create_parent="div", parser=_FRAGMENT_PARSER
     )
     return root
+
+
+_HTML5_VOID_END = re.compile(r"</(?:source|track|wbr)>")
 
 
 def serialize_fragment(root: HtmlElement) -> str:
@@ -124,7 +136,9 @@ def serialize_fragment(root: HtmlElement) -> str:
     # strip the synthetic <div> ... </div>
     start = out.find(">") + 1
     end = out.rfind("</div>")
-    return out[start:end].strip()
+    # libxml2 does not know the HTML5 void elements below and writes end tags for them
+    # and it writes U+00A0 raw where nh3 writes &nbsp;: same form as the sanitizer's
+    return _HTML5_VOID_END.sub("", out[start:end].strip()).replace("\xa0", "&nbsp;")
 
 
 def tokens_of(el: HtmlElement) -> list[str]:

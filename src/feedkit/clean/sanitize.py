@@ -23,6 +23,8 @@ What :func:`sanitize_html` guarantees:
   FeedBurner "feedflare" links;
 * wrappers left without text or media (``<div></div>``, ``<p>&nbsp;</p>``)
   are dropped;
+* control characters, surrogates and other characters XML cannot hold are
+  removed (the output must fit in an Atom/RSS document);
 * markup nested deeper than :data:`MAX_NESTING` levels is flattened first
   (hostile input: html5ever is quadratic in nesting depth);
 * ``class``, ``id``, ``role`` and ``itemprop`` are kept so that boilerplate
@@ -38,7 +40,14 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from .dom import MAX_NESTING, drop_empty, flatten_deep, parse_fragment, serialize_fragment
+from .dom import (
+    MAX_NESTING,
+    XML_INVALID,
+    drop_empty,
+    flatten_deep,
+    parse_fragment,
+    serialize_fragment,
+)
 
 __all__ = ["MAX_NESTING", "TRACKER_PATTERNS", "is_tracker_url", "safe_url", "sanitize_html"]
 
@@ -256,7 +265,7 @@ def sanitize_html(
     """
     if not html:
         return ""
-    html = flatten_deep(html)
+    html = XML_INVALID.sub("", flatten_deep(html))
     out: str = nh3.clean(
         html,
         tags=set(_TAGS),
