@@ -14,7 +14,7 @@ from feedkit.clean.sanitize import sanitize_html
 from feedkit.model import Item
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
-from xss_vectors import XSS_VECTORS, find_script  # noqa: E402 - path set just above
+from xss_vectors import XSS_VECTORS, find_script
 
 PROSE = ("The harbour master said on Thursday that the new quay would take two more winters "
          "to finish because the old stone foundations had to be surveyed by divers first.")

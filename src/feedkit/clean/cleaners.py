@@ -23,7 +23,14 @@ from dataclasses import replace
 from ..model import Item, NavLink
 from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
 from .chain import CleanContext, Cleaner, DropItem
-from .dom import XML_INVALID, drop_empty, iter_units, parse_fragment, remove_unit, serialize_fragment
+from .dom import (
+    XML_INVALID,
+    drop_empty,
+    iter_units,
+    parse_fragment,
+    remove_unit,
+    serialize_fragment,
+)
 from .plaintext import clean_text, html_to_text
 from .sanitize import sanitize_html
 from .template import MIN_WORDS, block_key, learnable
