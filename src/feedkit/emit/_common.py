@@ -332,10 +332,15 @@ def _representative(members: list[int], items: Sequence[Item]) -> int:
     return min(members, key=rank)
 
 
-def _sanitize(fragment: str | None) -> str:
+def _sanitize(fragment: str | None, memo: dict[str, str]) -> str:
+    """Re-sanitize ``fragment``; ``memo`` (local to one emit call) skips repeats."""
     if not fragment:
         return ""
-    return clean_text(sanitize_html(clean_text(fragment), keep_structure=False))
+    done = memo.get(fragment)
+    if done is None:
+        done = clean_text(sanitize_html(clean_text(fragment), keep_structure=False))
+        memo[fragment] = done
+    return done
 
 
 def _finite(score: float) -> float | None:
@@ -426,6 +431,7 @@ def prepare_entries(
                 relations_of.setdefault(source_entry, []).append(rel)
 
     entries: list[EmitEntry] = []
+    memo: dict[str, str] = {}
     for e, members in enumerate(ordered):
         rep = items[reps[e]]
         story: Group | None = story_of.get(rep.id)
@@ -474,8 +480,8 @@ def prepare_entries(
             EmitEntry(
                 item=rep,
                 sources=tuple(items[i] for i in members if i != reps[e]),
-                summary_html=_sanitize(rep.summary),
-                content_html=_sanitize(rep.content_html),
+                summary_html=_sanitize(rep.summary, memo),
+                content_html=_sanitize(rep.content_html, memo),
                 story=story,
                 story_size=story_size,
                 links=tuple(out),
