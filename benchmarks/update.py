@@ -132,6 +132,11 @@ def serve(port_file: str, feeds: int, items: int, latency: float) -> None:
 # -- the clients (each in its own process) ---------------------------------------------
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_feedkit(base: str, feeds: int, workers: int, db: str, clean: bool, link: bool) -> dict:
     from feedkit.aggregator import Aggregator
     from feedkit.fetch.http import Fetcher
@@ -144,9 +149,11 @@ def run_feedkit(base: str, feeds: int, workers: int, db: str, clean: bool, link:
         agg.add_source(f"{base}/feed/{i}.xml")
     out = {}
     for phase in ("cold", "warm"):
+        cpu = _cpu()
         started = time.perf_counter()
         results = list(agg.update(force=True))
         out[phase] = time.perf_counter() - started
+        out[f"{phase}_cpu"] = _cpu() - cpu
         out[f"{phase}_errors"] = sum(1 for r in results if not r.ok)
         out[f"{phase}_sample_error"] = next((str(r.error) for r in results if not r.ok), "")
     out["items"] = store.count_items()
@@ -162,9 +169,11 @@ def run_reader(base: str, feeds: int, workers: int, db: str) -> dict:
         reader.add_feed(f"{base}/feed/{i}.xml")
     out = {}
     for phase in ("cold", "warm"):
+        cpu = _cpu()
         started = time.perf_counter()
         reader.update_feeds(workers=workers, scheduled=False)
         out[phase] = time.perf_counter() - started
+        out[f"{phase}_cpu"] = _cpu() - cpu
         out[f"{phase}_errors"] = sum(1 for f in reader.get_feeds() if f.last_exception)
     out["items"] = reader.get_entry_counts().total
     reader.close()
@@ -204,6 +213,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
     parser.add_argument("--link", action="store_true", help="feedkit: also link (stories)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per tool; best is kept")
     parser.add_argument("--only", choices=CONFIGS,
                         help="run one configuration")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
@@ -238,43 +248,54 @@ def main() -> int:
             port = int(Path(port_file).read_text())
             print(f"feeds: {args.feeds} x {args.items} items, latency {args.latency * 1000:.0f} ms,"
                   f" workers: {args.workers}, server: 127.0.0.1:{port} (asyncio, own process)")
-            results = {}
-            for tool in tools:
-                before = _stats(port)
-                extra = ["--link"] if args.link else []
-                proc = subprocess.run([*me, "--tool", tool, "--port", str(port), *extra],
-                                      capture_output=True, text=True, check=False)
-                if proc.returncode != 0:
-                    print(f"{tool} failed:\n{proc.stderr[-2000:]}")
-                    return 1
-                results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
-                after = _stats(port)
-                results[tool]["served_304"] = after["304"] - before["304"]
-                results[tool]["served_200"] = after["200"] - before["200"]
+            results: dict[str, dict] = {}
+            for round_ in range(args.repeat):
+                for tool in tools if round_ % 2 == 0 else tools[::-1]:
+                    before = _stats(port)
+                    extra = ["--link"] if args.link else []
+                    proc = subprocess.run([*me, "--tool", tool, "--port", str(port), *extra],
+                                          capture_output=True, text=True, check=False)
+                    if proc.returncode != 0:
+                        print(f"{tool} failed:\n{proc.stderr[-2000:]}")
+                        return 1
+                    run = json.loads(proc.stdout.strip().splitlines()[-1])
+                    after = _stats(port)
+                    run["served_304"] = after["304"] - before["304"]
+                    run["served_200"] = after["200"] - before["200"]
+                    best = results.setdefault(tool, run)
+                    for key in ("cold", "warm", "cold_cpu", "warm_cpu"):
+                        best[key] = min(best[key], run[key])
+                    best["peak_rss_mb"] = max(best["peak_rss_mb"], run["peak_rss_mb"])
         finally:
             server.kill()
             with contextlib.suppress(Exception):
                 server.wait(timeout=5)
 
-    print(f"\n{'tool':<16} {'cold s':>8} {'cold feeds/s':>13} {'warm s':>8} {'warm feeds/s':>13}"
-          f" {'peak RSS MB':>12} {'items':>7} {'200s':>6} {'304s':>6}"
-          f" {'errors':>7}")
+    print(f"\nbest of {args.repeat} runs per tool (alternating order); CPU = client process"
+          f" user+sys time per feed")
+    print(f"{'tool':<16} {'cold s':>7} {'cold f/s':>9} {'cold CPU ms':>11} {'warm s':>7}"
+          f" {'warm f/s':>9} {'warm CPU ms':>11} {'peak RSS MB':>11} {'items':>6} {'200s':>5}"
+          f" {'304s':>5} {'errors':>6}")
     for tool, r in results.items():
-        print(f"{tool:<16} {r['cold']:>8.2f} {args.feeds / r['cold']:>13.1f} {r['warm']:>8.2f}"
-              f" {args.feeds / r['warm']:>13.1f} {r['peak_rss_mb']:>12.0f} {r['items']:>7}"
-              f" {r['served_200']:>6} {r['served_304']:>6}"
-              f" {r['cold_errors'] + r['warm_errors']:>7}")
+        print(f"{tool:<16} {r['cold']:>7.2f} {args.feeds / r['cold']:>9.1f}"
+              f" {r['cold_cpu'] / args.feeds * 1000:>11.2f} {r['warm']:>7.2f}"
+              f" {args.feeds / r['warm']:>9.1f} {r['warm_cpu'] / args.feeds * 1000:>11.2f}"
+              f" {r['peak_rss_mb']:>11.0f} {r['items']:>6} {r['served_200']:>5}"
+              f" {r['served_304']:>5} {r['cold_errors'] + r['warm_errors']:>6}")
     if "reader" in results:
         rd = results["reader"]
         print()
         for tool in CONFIGS[:-1]:
             if tool in results:
                 fk = results[tool]
-                print(f"{tool} / reader: cold {rd['cold'] / fk['cold']:.2f}x,"
-                      f" warm {rd['warm'] / fk['warm']:.2f}x (feeds/s ratio; target >= 3x);"
+                print(f"{tool} / reader: feeds/s cold {rd['cold'] / fk['cold']:.2f}x,"
+                      f" warm {rd['warm'] / fk['warm']:.2f}x (target >= 3x);"
+                      f" CPU per feed cold {rd['cold_cpu'] / fk['cold_cpu']:.2f}x less,"
+                      f" warm {rd['warm_cpu'] / fk['warm_cpu']:.2f}x less;"
                       f" peak RSS {fk['peak_rss_mb'] / rd['peak_rss_mb']:.2f}x")
     print(f"latency bound with {args.workers} workers: {args.workers / args.latency:.0f} feeds/s;"
-          f" {os.cpu_count()} CPUs; feedkit {'with' if args.link else 'without'} linking")
+          f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f};"
+          f" feedkit {'with' if args.link else 'without'} linking")
     for tool, r in results.items():
         if r.get("cold_sample_error"):
             print(f"{tool} sample error: {r['cold_sample_error']}")
