@@ -142,7 +142,7 @@ def clean_batch(
         if n == 1 and learn:
             fresh = LearnedBoilerplate.learn(
                 [c for _, _, c in current], min_items=min_items, min_share=min_share,
-                keys_out=ctx.item_keys,
+                keys_out=ctx.item_keys, blocks_in=ctx.item_blocks,
             )
             ctx.learned = fresh.merge(given)
         survivors: list[tuple[int, Item, Item]] = []

@@ -40,6 +40,7 @@ from .dom import (
     tokens_of,
 )
 from .rules import DEFAULT_RULES, Rule, RuleSet, normalize_text
+from .template import learnable
 
 __all__ = ["FieldResult", "Hit", "match_lines", "strip_boilerplate_html"]
 
@@ -65,12 +66,18 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class FieldResult:
-    """The outcome of cleaning one HTML field."""
+    """The outcome of cleaning one HTML field.
+
+    ``blocks`` are the texts of the learnable lines left (see
+    :func:`feedkit.clean.template.learnable`), so that per-feed learning does
+    not parse the field again.
+    """
 
     html: str
     changed: bool
     hits: tuple[Hit, ...] = ()
     navigation: tuple[NavLink, ...] = ()
+    blocks: tuple[str, ...] | None = None
 
 
 def split_label(
@@ -387,10 +394,14 @@ def strip_boilerplate_html(
         _inline_pass(root, rules, title, hits, navs)
         if len(hits) == before:
             break
+    else:
+        units = iter_units(root)
+    blocks = tuple(u.text for u in units if learnable(u))
     if not hits:
-        return FieldResult(html, False)
+        return FieldResult(html, False, blocks=blocks)
     drop_empty(root)
-    return FieldResult(serialize_fragment(root), True, tuple(hits), tuple(merge_navigation(navs)))
+    return FieldResult(serialize_fragment(root), True, tuple(hits),
+                       tuple(merge_navigation(navs)), blocks)
 
 
 def merge_navigation(*groups: list[NavLink] | tuple[NavLink, ...]) -> list[NavLink]:

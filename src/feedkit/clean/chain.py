@@ -95,7 +95,9 @@ class CleanContext:
     ``removals`` collects :class:`Removal` records; cleaners add to it with
     :meth:`record`.  ``item_keys`` caches the learned-template keys of the
     items seen while learning (``id(item)`` -> keys), so the ``strip_learned``
-    cleaner only parses items that carry a learned block.
+    cleaner only parses items that carry a learned block; ``item_blocks``
+    caches the lines ``strip_rules`` saw (``id(item)`` -> (item, lines)), so
+    learning does not parse the items again.
     """
 
     rules: RuleSet
@@ -103,6 +105,7 @@ class CleanContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     removals: list[Removal] = field(default_factory=list)
     item_keys: dict[int, frozenset[str]] = field(default_factory=dict)
+    item_blocks: dict[int, tuple[Item, list[tuple[str, str]]]] = field(default_factory=dict)
 
     def record(
         self, item: Item, field_name: str, kind: str, rule: str, text: str

@@ -75,29 +75,48 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
     changes: dict[str, str | None] = {}
     with_url: list[NavLink] = []
     title_only: list[NavLink] = []
+    blocks: list[tuple[str, str]] | None = []
     for name in FIELDS:
         value = getattr(item, name)
         if not value or not value.strip():
             continue
-        if "<" not in value and "\n" in value:
-            text = _html.unescape(value)
-            tres = clean_text(text, ctx.rules, title=item.title)
-            if tres.changed:
-                _record(ctx, item, name, tres.hits)
-                changes[name] = _html.escape(tres.text, quote=False) or None
-            navs = tres.navigation
+        if "<" not in value:
+            if "\n" in value:
+                text = _html.unescape(value)
+                tres = clean_text(text, ctx.rules, title=item.title)
+                if tres.changed:
+                    _record(ctx, item, name, tres.hits)
+                    value = _html.escape(tres.text, quote=False)
+                    changes[name] = value or None
+                navs = tres.navigation
+            else:
+                hres = strip_boilerplate_html(value, ctx.rules, title=item.title)
+                navs = hres.navigation
+                if hres.changed:
+                    _record(ctx, item, name, hres.hits)
+                    changes[name] = hres.html or None
+                    blocks = None  # markup-less text turned into HTML: let learning re-read it
+            if blocks is not None:
+                blocks.extend((name, line) for line in value.splitlines()
+                              if len(line.split()) >= MIN_WORDS)
         else:
             hres = strip_boilerplate_html(value, ctx.rules, title=item.title)
             if hres.changed:
                 _record(ctx, item, name, hres.hits)
                 changes[name] = hres.html or None
             navs = hres.navigation
+            if blocks is not None and hres.blocks is not None:
+                blocks.extend((name, text) for text in hres.blocks)
+            else:
+                blocks = None
         for nav in navs:
             (with_url if nav.url else title_only).append(nav)
-    if not changes and not with_url and not title_only:
-        return item
-    navigation = merge_navigation(item.navigation, with_url, title_only)
-    return replace(item, navigation=tuple(navigation), **changes)  # type: ignore[arg-type]
+    if changes or with_url or title_only:
+        navigation = merge_navigation(item.navigation, with_url, title_only)
+        item = replace(item, navigation=tuple(navigation), **changes)  # type: ignore[arg-type]
+    if blocks is not None:
+        ctx.item_blocks[id(item)] = (item, blocks)
+    return item
 
 
 def strip_learned(item: Item, ctx: CleanContext) -> Item:

@@ -178,11 +178,14 @@ class LearnedBoilerplate:
         min_share: float = 0.5,
         max_chars: int = MAX_CHARS,
         keys_out: dict[int, frozenset[str]] | None = None,
+        blocks_in: Mapping[int, tuple[Item, list[tuple[str, str]]]] | None = None,
     ) -> LearnedBoilerplate:
         """Learn the blocks recurring across items of each feed in ``items``.
 
         ``keys_out``, when given, receives ``id(item) -> template keys`` of
-        every item examined (lets the cleaner skip items with no learned key).
+        every item examined (lets the cleaner skip items with no learned key);
+        ``blocks_in`` may hold the lines of items already read
+        (``id(item) -> (item, [(field, text)])``), which are then not parsed again.
         """
         by_feed: dict[str, list[Item]] = defaultdict(list)
         for item in items:
@@ -196,7 +199,9 @@ class LearnedBoilerplate:
             examples: dict[str, str] = {}
             for item in feed_items:
                 seen: set[str] = set()
-                for _field, text in item_blocks(item):
+                cached = blocks_in.get(id(item)) if blocks_in is not None else None
+                lines = cached[1] if cached is not None and cached[0] is item else None
+                for _field, text in item_blocks(item) if lines is None else lines:
                     flat = " ".join(text.split())
                     key = block_key(flat, item.title, max_chars)
                     if key is None or key in seen:
