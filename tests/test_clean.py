@@ -310,3 +310,12 @@ def test_bare_single_word_label_does_not_take_a_plain_line() -> None:
     assert "The second phase of the works" in text
     assert "Quay works begin" not in text
     assert out.navigation == (NavLink("previous", "https://coast.example/p", "Quay works begin"),)
+
+
+def test_open_ended_read_more_link_inside_a_sentence_is_kept() -> None:
+    html = ("<p>You can <a href='/git'>read more about how git works under the hood</a> in "
+            "the second part of this series, published next week.</p>"
+            "<p>The harbour reopened. <a href='/more'>Continue reading the harbour story</a></p>")
+    out = html_to_text(clean_item(make(content_html=html)).content_html)
+    assert "read more about how git works under the hood" in out
+    assert "Continue reading" not in out

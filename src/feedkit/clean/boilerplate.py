@@ -355,8 +355,29 @@ def _inline_pass(root: HtmlElement, rules: RuleSet, title: str | None,
             rule = _label_rule(rules, rel)
         elif rule is None or not rule.inline or len(text) > rule.max_chars:
             continue
+        elif rule.links_only and not _at_block_end(el):
+            continue  # "you can <a>read more about X</a> in the docs" is the article's sentence
         hits.append(Hit(rule.kind, rule.name, text))
         el.drop_tree()
+
+
+_TRAILING = " \t\r\n\xa0.,;:!?)]}»›→…|-–—"
+
+
+def _at_block_end(el: HtmlElement) -> bool:
+    """True when nothing but punctuation follows ``el`` up to the end of its block."""
+    cur: HtmlElement | None = el
+    while cur is not None and cur.tag not in BLOCK_TAGS:
+        if (cur.tail or "").strip(_TRAILING):
+            return False
+        for sib in cur.itersiblings():
+            if element_text(sib).strip(_TRAILING) or (sib.tail or "").strip(_TRAILING):
+                return False
+        parent = cur.getparent()
+        if parent is None or parent.getparent() is None:
+            break
+        cur = parent
+    return True
 
 
 def strip_boilerplate_html(
