@@ -319,3 +319,22 @@ def test_open_ended_read_more_link_inside_a_sentence_is_kept() -> None:
     out = html_to_text(clean_item(make(content_html=html)).content_html)
     assert "read more about how git works under the hood" in out
     assert "Continue reading" not in out
+
+
+def test_tracking_pixels_dropped_by_the_chain_are_explained() -> None:
+    html = (DATA / "feedburner-item.html").read_text(encoding="utf-8")
+    removals = explain_item(make(content_html=html, link="https://sealwatch.example/p/"))
+    rules = [(r.kind, r.rule) for r in removals]
+    assert ("ads_trackers", "tracking-pixel") in rules
+    assert ("ads_trackers", "feedflare") in rules
+    assert ("comment_count", "comment-phrases") in rules
+    assert any("google-analytics" in r.text for r in removals)
+
+
+def test_wordpress_entry_meta_footer() -> None:
+    html = BODY + ("<p>This entry was posted in Harbour News and tagged ferries. "
+                   "Bookmark the permalink.</p><p><a href='/p'>∞ Permalink</a></p>")
+    out = html_to_text(clean_item(make(content_html=html)).content_html)
+    assert "Bookmark the permalink" not in out
+    assert "Permalink" not in out
+    assert "ferry operator" in out

@@ -47,7 +47,11 @@ FIELDS = ("summary", "content_html")
 
 
 def sanitize_fields(item: Item, ctx: CleanContext) -> Item:
-    """Sanitize ``summary`` and ``content_html`` (allowlist; URLs made absolute)."""
+    """Sanitize ``summary`` and ``content_html`` (allowlist; URLs made absolute).
+
+    Tracking pixels and FeedBurner flare links dropped here are recorded as
+    ``ads_trackers`` removals (rules ``tracking-pixel`` / ``feedflare``).
+    """
     changes: dict[str, str | None] = {}
     for name in FIELDS:
         value = getattr(item, name)
@@ -59,7 +63,10 @@ def sanitize_fields(item: Item, ctx: CleanContext) -> Item:
             if clean != value:
                 changes[name] = clean or None
             continue
-        clean = sanitize_html(value, base_url=item.link or None)
+        removed: list[tuple[str, str]] = []
+        clean = sanitize_html(value, base_url=item.link or None, removed=removed)
+        for what, url in removed:
+            ctx.record(item, name, "ads_trackers", what, url)
         if clean != value:
             changes[name] = clean or None
     return replace(item, **changes) if changes else item  # type: ignore[arg-type]

@@ -539,9 +539,20 @@ def _rules() -> Iterator[Rule]:
             r"artykuł .+ pochodzi z serwisu .+",
             r"l[’']articolo .+ proviene da .+",
             r"het bericht .+ verscheen eerst op .+",
+            r"this entry was posted in .{1,300}bookmark the permalink.{0,40}",
+            r"(?:this (?:post|entry) was )?(?:posted|filed) (?:in|under) .{1,200}"
+            r"(?:\| ?)?(?:\d+|no|leave a) (?:comments?|responses?)",
         ),
         max_chars=600,
         description="WordPress-style 'The post X appeared first on Y' footers, in 6 languages",
+    )
+    yield Rule(
+        kind="syndication_footer",
+        name="permalink",
+        phrases=("Permalink", "∞ Permalink", "Permanent link", "Lien permanent", "Permalink:"),
+        inline=True,
+        max_chars=40,
+        description="bare permalink lines and links at the end of a post",
     )
     yield Rule(
         kind="syndication_footer",

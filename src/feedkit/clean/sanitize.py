@@ -206,7 +206,8 @@ def _dimension(value: str | None) -> int | None:
     return int(v) if v.isdigit() else None
 
 
-def _post_pass(html: str, *, drop_trackers: bool, fix_lazy: bool, drop_empty_: bool) -> str:
+def _post_pass(html: str, *, drop_trackers: bool, fix_lazy: bool, drop_empty_: bool,
+               removed: list[tuple[str, str]] | None) -> str:
     root = parse_fragment(html)
     changed = False
     if fix_lazy:
@@ -231,6 +232,8 @@ def _post_pass(html: str, *, drop_trackers: bool, fix_lazy: bool, drop_empty_: b
         for a in list(root.iter("a")):
             href = a.get("href") or ""
             if _FEEDFLARE_HREF.search(href.lower()):
+                if removed is not None:
+                    removed.append(("feedflare", href))
                 a.drop_tree()
                 changed = True
         for img in list(root.iter("img")):
@@ -238,6 +241,8 @@ def _post_pass(html: str, *, drop_trackers: bool, fix_lazy: bool, drop_empty_: b
             w, h = _dimension(img.get("width")), _dimension(img.get("height"))
             tiny = w is not None and h is not None and w <= 1 and h <= 1
             if not src or tiny or is_tracker_url(src):
+                if removed is not None and src:
+                    removed.append(("tracking-pixel", src))
                 img.drop_tree()
                 changed = True
     if drop_empty_ and drop_empty(root):
@@ -253,6 +258,7 @@ def sanitize_html(
     drop_trackers: bool = True,
     fix_lazy_images: bool = True,
     drop_empty_wrappers: bool = True,
+    removed: list[tuple[str, str]] | None = None,
 ) -> str:
     """Return ``html`` with everything outside the allowlist removed.
 
@@ -261,7 +267,9 @@ def sanitize_html(
     ``javascript:``/``data:`` URL, style, frame, object or form survives.
     ``keep_structure=False`` also drops ``class``/``id``/``role``/``itemprop``
     (for final output).  The three flags turn off tracker removal, lazy-image
-    fixing and empty-wrapper removal (all on by default).
+    fixing and empty-wrapper removal (all on by default).  ``removed``, when
+    given, receives ``(what, url)`` for every tracking pixel (``"tracking-pixel"``)
+    and FeedBurner flare link (``"feedflare"``) dropped, for explain output.
     """
     if not html:
         return ""
@@ -285,4 +293,4 @@ def sanitize_html(
     if not needs_dom:
         return out
     return _post_pass(out, drop_trackers=drop_trackers, fix_lazy=fix_lazy_images,
-                      drop_empty_=drop_empty_wrappers)
+                      drop_empty_=drop_empty_wrappers, removed=removed)
