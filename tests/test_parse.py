@@ -320,3 +320,14 @@ def test_docs_examples_run() -> None:
     assert len(blocks) >= 5
     for block in blocks:
         exec(compile(block, str(doc), "exec"), {})  # noqa: S102 - our own documentation
+
+
+@pytest.mark.parametrize("parser", ["auto", "feedparser"])
+def test_invalid_character_references_do_not_crash_feedparser(parser: str) -> None:
+    doc = (b'<rss version="2.0"><channel><title>T &#xD800; x</title>'
+           b"<item><title>a &#0; b &#x110000; c</title><link>https://c.example/1</link></item>"
+           b"</channel></rss>")
+    result = parse_feed(doc, parser=parser)  # type: ignore[arg-type]
+    assert result.parser == "feedparser"
+    assert result.items[0].link == "https://c.example/1"
+    assert "\ufffd" in (result.items[0].title or "")

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
 
+from ..errors import ParseError
 from ..model import Author, Enclosure
 from .common import RawEntry, RawFeed, RawText
 
@@ -73,6 +74,26 @@ def too_deep(data: bytes, limit: int = MAX_XML_DEPTH) -> bool:
             if depth > limit:
                 return True
         pos = end + 1
+
+
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+
+
+def _valid_char_ref(m: re.Match[bytes]) -> bytes:
+    try:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    except ValueError:
+        return b"&#xFFFD;"
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return b"&#xFFFD;"
+    return m.group(0)
+
+
+def fix_char_refs(data: bytes) -> bytes:
+    """Replace character references feedparser cannot encode (surrogates, NUL, > U+10FFFF)."""
+    if b"&#" not in data:
+        return data
+    return _CHAR_REF.sub(_valid_char_ref, data)
 
 
 def _cut(text: bytes, limit: int) -> bytes:
@@ -206,19 +227,22 @@ def parse_with_feedparser(
     http_url = url if url and url.startswith(("http://", "https://")) else None
     if http_url:
         response_headers.setdefault("content-location", http_url)
-    d = feedparser.parse(
-        io.BytesIO(data),
-        response_headers=response_headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        d = feedparser.parse(
+            io.BytesIO(fix_char_refs(data)),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser has crashed on junk before; it is not a feed then
+        raise ParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from exc
     warnings: list[str] = []
     if d.get("bozo"):
-        exc = d.get("bozo_exception")
+        bozo = d.get("bozo_exception")
         # "no Content-type specified" only says the caller gave no headers
-        noise = type(exc).__name__ == "NonXMLContentType" and "content-type" not in response_headers
-        if not noise:
-            warnings.append(f"feedparser: {type(exc).__name__}: {str(exc)[:200]}")
+        no_type = "content-type" not in response_headers
+        if not (no_type and type(bozo).__name__ == "NonXMLContentType"):
+            warnings.append(f"feedparser: {type(bozo).__name__}: {str(bozo)[:200]}")
     version = d.get("version") or ""
     fdict = d.get("feed") or {}
     entries = d.get("entries") or []
