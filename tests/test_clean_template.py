@@ -200,3 +200,12 @@ def test_json_blob_per_feed_for_a_store() -> None:
         LearnedBoilerplate.from_json("{not json")
     with pytest.raises(CleanError):
         LearnedBoilerplate.from_json("[1, 2]")
+
+
+def test_a_line_that_is_the_whole_content_is_not_learned() -> None:
+    items = [Item(id=str(i), feed_url=FEED, title=f"t{i}",
+                  content_html=f"<p>Item number {i} says hello to the valley</p>")
+             for i in range(6)]
+    report = clean_batch(items)
+    assert not report.learned
+    assert report.removals == ()

@@ -18,6 +18,8 @@ Safeguards:
   least ``min_share`` (default 50 %) of the feed's items in the batch carry it;
 * a block that is only the item's title, or longer than ``max_chars``, or whose
   fixed (non-placeholder) text is too short to be distinctive, is never learned;
+  nor is a block that is the whole (learnable) content of most items carrying it
+  (a feed of one-line items has no footer, only content);
 * when applying, a removal that would leave the item with no text is skipped,
   and a block that carries more than the template (unique content) never
   matches, since keys are compared whole.
@@ -196,6 +198,7 @@ class LearnedBoilerplate:
             if n < max(min_items, 2):
                 continue
             counts: Counter[str] = Counter()
+            sole: Counter[str] = Counter()  # items where the block is all there is
             examples: dict[str, str] = {}
             for item in feed_items:
                 seen: set[str] = set()
@@ -209,12 +212,14 @@ class LearnedBoilerplate:
                     seen.add(key)
                     examples.setdefault(key, flat)
                 counts.update(seen)
+                if len(seen) == 1:
+                    sole.update(seen)
                 if keys_out is not None:
                     keys_out[id(item)] = frozenset(seen)
             learned = {
                 key: Template(key, c, n, examples[key])
                 for key, c in counts.items()
-                if c >= min_items and c / n >= min_share
+                if c >= min_items and c / n >= min_share and sole[key] * 2 < c
             }
             if learned:
                 feeds[feed_url] = learned
