@@ -10,9 +10,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from conftest import SAMPLES
 from feedkit import Aggregator, FeedkitError, HTTPStatusError
-
-from .conftest import SAMPLES
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 

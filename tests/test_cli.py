@@ -11,9 +11,8 @@ import feedparser
 import pytest
 from pytest_httpserver import HTTPServer
 
-from feedkit.cli import main
-
 from conftest import ROOT, SAMPLES
+from feedkit.cli import main
 
 
 def test_aggregate_writes_file_and_says_where(tmp_path: Path,
