@@ -567,3 +567,24 @@ def test_chunked_batch_covers_every_item() -> None:
     res = link_items(items, chunk_size=7)
     assert sorted(m for g in res.stories for m in g.item_ids) == sorted(i.id for i in items)
     assert sorted(m for g in res.duplicates for m in g.item_ids) == sorted(i.id for i in items)
+
+
+def test_worker_processes_give_the_same_result() -> None:
+    items = [
+        item(
+            f"i{n}",
+            f"https://f{n % 5}.example/feed",
+            title=f"Mombasa port strike day {n % 3}" if n % 2 else f"Intel foundry {n % 4}",
+            content_html=ARTICLE if n % 7 == 0 else None,
+            link=f"https://f{n % 5}.example/{n}",
+            published=T0 + timedelta(minutes=n),
+        )
+        for n in range(30)
+    ]
+    one = link_items(items, chunk_size=8)
+    two = link_items(items, chunk_size=8, workers=2)
+    assert one.duplicates == two.duplicates
+    assert one.stories == two.stories
+    assert one.relations == two.relations
+    with pytest.raises(ValueError, match="workers"):
+        link_items(items, workers=0)

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import heapq
 import math
+import multiprocessing
 from array import array
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -59,26 +62,33 @@ MERGE_PROBE_TERMS = 16
 def _link_chunk(
     idx: LinkIndex,
     batch: _Batch,
-    timed: Sequence[tuple[float, Item]],
+    feats: Sequence[_Features],
+    chunk_caps: dict[str, list[int]],
     *,
     story_threshold: float,
     jaccard: float,
     containment: float,
 ) -> None:
-    """Link one time-ordered chunk of new items into ``idx``."""
+    """Link one time-ordered, featurized chunk of new items into ``idx``."""
     recs: list[ItemRecord] = []
-    for ts, it in timed:
-        rec = _featurize(it, ts, batch)
-        idx.records[rec.id] = rec
-        idx.dup_members[rec.id] = [rec.id]
-        recs.append(rec)
     caps = idx.caps
-    for title_toks, body_toks in batch.tokens.values():
-        count_capitals(title_toks, caps)
-        count_capitals(body_toks, caps)
-    for iid, (title_toks, body_toks) in batch.tokens.items():
+    for t, (c, lo) in chunk_caps.items():
+        have = caps.get(t)
+        if have is None:
+            caps[t] = [c, lo]
+        else:
+            have[0] += c
+            have[1] += lo
+    for rec, guid, chash, title_toks, body_toks, nav in feats:
+        iid = rec.id
+        idx.records[iid] = rec
+        idx.dup_members[iid] = [iid]
+        recs.append(rec)
+        batch.guid[iid] = guid
+        batch.chash[iid] = chash
+        if nav:
+            batch.nav[iid] = nav
         batch.terms[iid] = item_terms(title_toks, body_toks, batch.surfaces, caps)
-    batch.tokens.clear()
     df = idx.df
     for terms in batch.terms.values():
         for t in terms:
@@ -91,6 +101,40 @@ def _link_chunk(
     _cluster(idx, batch, recs, threshold=story_threshold)
     _story_relations(idx, batch, recs)
     _navigate(idx, batch, recs)
+
+
+def _link_parallel(
+    idx: LinkIndex,
+    chunks: Sequence[Sequence[tuple[float, Item]]],
+    surfaces: dict[str, str],
+    relations: list[Relation],
+    workers: int,
+    options: dict[str, float],
+) -> None:
+    """Featurize chunks in worker processes, link them here in order."""
+    pending: deque[Future[tuple[list[_Features], dict[str, list[int]]]]] = deque()
+    ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        todo = iter(chunks)
+        for chunk in todo:
+            pending.append(pool.submit(featurize_chunk, chunk))
+            if len(pending) >= workers + 1:
+                break
+        while pending:
+            feats, caps = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(featurize_chunk, nxt))
+            batch = _Batch(surfaces=surfaces, relations=relations)
+            _link_chunk(
+                idx,
+                batch,
+                feats,
+                caps,
+                story_threshold=options["story_threshold"],
+                jaccard=options["jaccard"],
+                containment=options["containment"],
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +167,6 @@ class LinkResult:
 class _Batch:
     """Per-batch features that are not kept in the index."""
 
-    tokens: dict[str, tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]]] = field(
-        default_factory=dict
-    )
     terms: dict[str, dict[str, float]] = field(default_factory=dict)
     vecs: dict[str, dict[str, float]] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
@@ -134,6 +175,17 @@ class _Batch:
     nav: dict[str, Sequence[tuple[str, str | None, str | None]]] = field(default_factory=dict)
     first_dup: dict[str, Relation] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
+
+
+_Token = tuple[str, int, str]
+_Features = tuple[
+    ItemRecord,
+    str | None,
+    str | None,
+    list[_Token],
+    list[_Token],
+    tuple[tuple[str, str | None, str | None], ...],
+]
 
 
 def _timestamp(item: Item) -> float | None:
@@ -146,7 +198,8 @@ def _timestamp(item: Item) -> float | None:
         return None
 
 
-def _featurize(item: Item, ts: float, batch: _Batch) -> ItemRecord:
+def _featurize(item: Item, ts: float) -> _Features:
+    """Compute one item's features (pure; runs in worker processes too)."""
     title = clean_title(item.title) or ""
     body_html = item.content_html or item.summary or ""
     body_text = html_to_text(body_html)
@@ -166,16 +219,37 @@ def _featurize(item: Item, ts: float, batch: _Batch) -> ItemRecord:
         len(body_words) >= 12,
         array("I", sample_shingles(body_words[:SHINGLE_WORDS])),
     )
-    batch.guid[item.id] = guid_key(item.guid, item.feed_url)
-    batch.chash[item.id] = content_hash(body_words)
     lede = body_text
     if len(body_words) > BODY_WORDS:
         # cut at roughly BODY_WORDS words without re-tokenizing
         lede = " ".join(body_text.split(" ")[: BODY_WORDS + BODY_WORDS // 4])
-    batch.tokens[item.id] = (tokenize(title, title=True), tokenize(lede))
-    if item.navigation:
-        batch.nav[item.id] = [(n.rel, n.url, n.title) for n in item.navigation]
-    return rec
+    nav = tuple((n.rel, n.url, n.title) for n in item.navigation)
+    return (
+        rec,
+        guid_key(item.guid, item.feed_url),
+        content_hash(body_words),
+        tokenize(title, title=True),
+        tokenize(lede),
+        nav,
+    )
+
+
+def featurize_chunk(
+    timed: Sequence[tuple[float, Item]],
+) -> tuple[list[_Features], dict[str, list[int]]]:
+    """Featurize a time-ordered chunk; also count its capitalization evidence.
+
+    Pure and picklable in and out, so :func:`link_items` can run it in worker
+    processes (``workers=``) while the main process links the previous chunk.
+    """
+    feats = []
+    caps: dict[str, list[int]] = {}
+    for ts, it in timed:
+        f = _featurize(it, ts)
+        count_capitals(f[3], caps)
+        count_capitals(f[4], caps)
+        feats.append(f)
+    return feats, caps
 
 
 def _dup_link(
@@ -542,6 +616,7 @@ def link_items(
     jaccard_threshold: float = 0.5,
     containment_threshold: float = 0.8,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int = 1,
 ) -> LinkResult:
     """Link a batch of items: duplicates, same-story clusters, navigation.
 
@@ -560,11 +635,16 @@ def link_items(
     is linked in publication order, ``chunk_size`` items at a time, exactly as
     if it had been fed chunk by chunk with an index (document frequencies and
     capitalization statistics grow chunk by chunk); this bounds memory.
+    With ``workers > 1`` and more than one chunk, chunks are featurized
+    (HTML to text, tokens, shingles, keys) in that many worker processes
+    while this process links the previous chunk; the result is identical.
     """
     if not 0.0 < story_threshold <= 1.0:
         raise ValueError("story_threshold must be in (0, 1]")
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
+    if workers < 1:
+        raise ValueError("workers must be positive")
     if index is None:
         index = LinkIndex(window=window or DEFAULT_WINDOW)
     elif window is not None:
@@ -594,16 +674,28 @@ def link_items(
     # 2. chunk by chunk: features, duplicates, stories, navigation
     surfaces: dict[str, str] = {}
     relations: list[Relation] = []
-    for start in range(0, len(timed), chunk_size):
-        batch = _Batch(surfaces=surfaces, relations=relations)
-        _link_chunk(
-            idx,
-            batch,
-            timed[start : start + chunk_size],
-            story_threshold=story_threshold,
-            jaccard=jaccard_threshold,
-            containment=containment_threshold,
-        )
+    chunks = [timed[i : i + chunk_size] for i in range(0, len(timed), chunk_size)]
+    del timed
+    options = {
+        "story_threshold": story_threshold,
+        "jaccard": jaccard_threshold,
+        "containment": containment_threshold,
+    }  # for the worker path
+    if workers > 1 and len(chunks) > 1:
+        _link_parallel(idx, chunks, surfaces, relations, workers, options)
+    else:
+        for chunk in chunks:
+            feats, caps = featurize_chunk(chunk)
+            batch = _Batch(surfaces=surfaces, relations=relations)
+            _link_chunk(
+                idx,
+                batch,
+                feats,
+                caps,
+                story_threshold=story_threshold,
+                jaccard=jaccard_threshold,
+                containment=containment_threshold,
+            )
 
     # 5. groups covering every input item exactly once
     duplicates: list[Group] = []
