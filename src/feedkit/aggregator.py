@@ -482,7 +482,10 @@ class Aggregator:
     ) -> SourceResult:
         """Update one source; never raises (a failure becomes an error result)."""
         started = self._current_time()
-        state = self._store.get_source(key)
+        try:
+            state = self._store.get_source(key)
+        except FeedkitError as exc:  # a failing store read fails this source only
+            return SourceResult(key, "error", error=exc)
         if state is None:  # removed while the update ran
             return SourceResult(key, "error", error=SourceError(f"unknown source: {key!r}"))
         try:
