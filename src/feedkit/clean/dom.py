@@ -68,6 +68,30 @@ _AUTO_CLOSE = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "the
                          "tfoot", "rt", "rp"})
 
 
+_TAG_LITE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+
+
+def _depth_bound(html: str) -> int:
+    """Nesting depth counted on elements that are neither void nor closed implicitly.
+
+    Opens minus closes, so it does not undercount: the real depth is at most
+    about twice this (one implicitly closed element, such as ``<li>``, between
+    two counted ones), hence the ``limit // 2`` test of the caller.
+    """
+    depth = deepest = 0
+    for closing, name in _TAG_LITE.findall(html):
+        low = name.lower()
+        if low in _VOID or low in _AUTO_CLOSE:
+            continue
+        if closing:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+    return deepest
+
+
 def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
     """Delete the tags nested deeper than ``limit`` (their text is kept).
 
@@ -75,7 +99,7 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
     result still goes through nh3 / lxml, so it cannot make anything less safe.
     Documents with at most :data:`SCAN_TAGS_ABOVE` tags are returned as they are.
     """
-    if html.count("<") <= SCAN_TAGS_ABOVE:
+    if html.count("<") <= SCAN_TAGS_ABOVE or _depth_bound(html) <= limit // 2:
         return html
     stack: list[tuple[str, bool]] = []
     out: list[str] = []
@@ -94,9 +118,13 @@ def flatten_deep(html: str, limit: int = MAX_NESTING) -> str:
                 keep = not deep
         elif name not in _VOID and not selfclose:
             if name in _AUTO_CLOSE:
+                # <p>..<p>, <li>..<li>, <tr><td>..<tr>: close the previous one,
+                # but never across another element (a nested <table>, a <ul>)
                 for i in range(len(stack) - 1, max(-1, len(stack) - 4), -1):
                     if stack[i][0] == name:
                         del stack[i:]
+                        break
+                    if stack[i][0] not in _AUTO_CLOSE:
                         break
             keep = len(stack) < limit
             deep = deep or not keep
