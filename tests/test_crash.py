@@ -105,3 +105,60 @@ def test_two_processes_update_one_store(tmp_path: Path) -> None:
         ids = {s.id for s in store.items()}
         assert ids == _expected_ids("x", list(range(30))) | _expected_ids("y", list(range(30)))
         assert len(store.sources()) == 3  # both processes wrote the same sources
+
+
+AGG_CHILD = textwrap.dedent(
+    """
+    import os, sys
+    from feedkit.aggregator import Aggregator
+    from feedkit.store import SQLiteStore
+
+    db, folder = sys.argv[1], sys.argv[2]
+    agg = Aggregator(store=SQLiteStore(db), link=False, workers=4)
+    paths = [os.path.join(folder, f"feed{k}.xml") for k in range(4)]
+    body = "lorem ipsum " * 300
+    for n in range(100_000):
+        for k, path in enumerate(paths):
+            items = "".join(
+                f"<item><title>r{n} f{k} i{i}</title><guid>r{n}-f{k}-i{i}</guid>"
+                f"<link>https://f{k}.example/{n}/{i}</link><description>{body}</description></item>"
+                for i in range(10)
+            )
+            with open(path, "w") as fh:
+                fh.write(f"<rss version='2.0'><channel><title>f{k}</title>{items}</channel></rss>")
+            os.utime(path, (n + 1_000_000, n + 1_000_000))  # a new Last-Modified each round
+            if n == 0:
+                agg.add_source(path)
+        results = list(agg.update(force=True))
+        assert all(r.ok for r in results), [str(r.error) for r in results]
+        print(f"committed {n}", flush=True)
+    """
+)
+
+
+def test_sigkill_during_aggregator_update(tmp_path: Path) -> None:
+    db = tmp_path / "agg.db"
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    script = tmp_path / "agg_child.py"
+    script.write_text(AGG_CHILD)
+    proc = subprocess.Popen([sys.executable, str(script), str(db), str(folder)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    rounds: list[int] = []
+    for line in proc.stdout:
+        rounds.append(int(line.split()[1]))
+        if len(rounds) >= 6:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    rounds.extend(int(line.split()[1]) for line in proc.stdout.read().splitlines())
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
+    with SQLiteStore(db) as store:
+        assert store.integrity_check() == "ok"
+        titles = {s.item.title for s in store.items()}
+        for n in rounds:
+            for k in range(4):
+                assert {f"r{n} f{k} i{i}" for i in range(10)} <= titles
+        per_source = [store.count_items(s.url) for s in store.sources()]
+        assert all(count % 10 == 0 for count in per_source)  # whole documents only
