@@ -113,6 +113,28 @@ CASES: list[Case] = [
         gone=["Advertisement"],
     ),
     Case(
+        id="ads-tracking-pixels",
+        kind="ads_trackers",
+        lang="en",
+        input=P.format(ART["en"])
+        + '<img src="https://pixel.wp.com/g.gif?blog=1&amp;post=2" width="1" height="1" alt="">'
+        '<img src="https://www.google-analytics.com/collect?v=1&amp;tid=UA-1" alt="">'
+        '<p><img src="https://cdn.example/harbour.jpg" alt="The harbour at dawn"></p>',
+        keep=[ART["en"]],
+        gone=[],
+    ),
+    Case(
+        id="ads-feedburner-flare",
+        kind="ads_trackers",
+        lang="en",
+        input=P.format(ART["en"])
+        + '<div class="feedflare"><a href="http://feeds.feedburner.com/~ff/Harbour?a=x1">'
+        '<img src="http://feeds.feedburner.com/~ff/Harbour?d=yIl2AUoC8zA"></a></div>'
+        '<img src="http://feeds.feedburner.com/~r/Harbour/~4/abc123" height="1" width="1">',
+        keep=[ART["en"]],
+        gone=[],
+    ),
+    Case(
         id="ads-keep-article-in-sponsor-word",
         kind="none",
         lang="en",

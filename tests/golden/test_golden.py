@@ -53,6 +53,12 @@ def _run(case: Case) -> tuple[str, Item, list[str]]:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_golden_case(case: Case) -> None:
     text, out, kinds = _run(case)
+    if case.id.startswith("ads-tracking") or case.id.startswith("ads-feedburner"):
+        html = out.content_html or ""
+        assert "pixel.wp.com" not in html
+        assert "google-analytics" not in html
+        assert "feedburner" not in html
+        assert "harbour.jpg" in html or "flare" in case.id
     for s in case.keep:
         assert s in text, f"{case.id}: lost {s!r}\n--- got:\n{text}"
     for s in case.gone:
