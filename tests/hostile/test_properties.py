@@ -49,13 +49,13 @@ FEED_URL = "https://prop.example/feed.xml"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 PROPERTY = settings(
-    max_examples=40,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-JUNK = settings(PROPERTY, max_examples=60)
+JUNK = settings(PROPERTY, max_examples=120)
 
 # --------------------------------------------------------------------------- strategies
 
