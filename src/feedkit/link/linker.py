@@ -720,7 +720,7 @@ def link_items(
         rest = sorted((m for m in st.members if m != rep), key=lambda m: (idx.records[m].ts, m))
         reason = ""
         if len(st.members) > 1 and st.centroid:
-            top = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
-            reason = "top terms: " + ", ".join(surfaces.get(t, t) for t, _ in top)
+            top = shared_terms(st.centroid, st.centroid, surfaces)
+            reason = "top terms: " + ", ".join(top)
         stories.append(Group(sid, (rep, *rest), reason))
     return LinkResult(duplicates, stories, relations, idx)

@@ -150,15 +150,20 @@ def shared_terms(
 ) -> list[str]:
     """Return the written forms of the terms contributing most to ``a · b``.
 
-    A term already covered by a longer shared phrase ("ghaly" inside
-    "iyad ag ghaly") is not repeated.
+    A shared phrase ("Iyad Ag Ghaly") stands for its words ("ghaly" is not
+    repeated) and ranks by its best word; very short words are left out.
     """
-    contrib = sorted(((w * b[t], t) for t, w in a.items() if t in b), key=lambda p: (-p[0], p[1]))
-    picked: list[str] = []
-    for _, t in contrib:
-        if any(t in p.split(" ") or p in t.split(" ") for p in picked if p != t):
+    contrib = {t: w * b[t] for t, w in a.items() if t in b}
+    phrases = [t for t in contrib if " " in t]
+    covered: dict[str, str] = {}
+    for p in phrases:
+        for w in p.split(" "):
+            covered.setdefault(w, p)
+    score: dict[str, float] = {}
+    for t, c in contrib.items():
+        key = covered.get(t, t)
+        if key == t and " " not in t and len(t) < 3 and not t.isdigit():
             continue
-        picked.append(t)
-        if len(picked) >= limit:
-            break
-    return [surfaces.get(t, t) for t in picked]
+        score[key] = max(score.get(key, 0.0), c)
+    ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [surfaces.get(t, t) for t, _ in ranked]
