@@ -23,6 +23,7 @@ FEEDS_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fe
 CORPUS = corpus_files(FEEDS_DEV) if FEEDS_DEV.is_dir() else []
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS, reason="../shared/data/feeds-dev is not available")
 def test_corpus_is_the_whole_directory() -> None:
     names = {p.name for p in CORPUS}
@@ -31,6 +32,7 @@ def test_corpus_is_the_whole_directory() -> None:
     assert not any("LICENSES" in p.parts for p in CORPUS)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
 def test_corpus_file_parses_and_reemits_cleanly(path: Path) -> None:
     outcome = check_bytes(path.read_bytes(), path.name, formats=("atom", "rss"))
