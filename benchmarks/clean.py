@@ -24,6 +24,7 @@ tools), the least disturbed by other load on the machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -154,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     batches, raw, failed = load_corpus(args.limit)
     n_items = sum(len(b) for b in batches)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start "
+          "(timings are wall clock, best of rounds)")
     print(f"corpus: {len(batches)} feeds with items, {n_items} items "
           f"({failed} files not parsed), {len(raw)} raw HTML fields, "
           f"{sum(len(h) for h, _ in raw) / 1e6:.1f} MB of raw HTML")
