@@ -51,7 +51,6 @@ from .chain import (
     DropItem,
     DroppedItem,
     Removal,
-    cleaner_name,
     run_chain,
 )
 from .cleaners import (
@@ -212,6 +211,3 @@ def format_removals(removals: Sequence[Removal]) -> str:
         lines.append(f"    - {r.kind}/{r.rule} in {r.field}: {r.text!r}")
     return "\n".join(lines)
 
-
-# Re-exported helpers some callers want by name.
-_ = (cleaner_name,)

@@ -42,7 +42,15 @@ from .dom import (
 from .rules import DEFAULT_RULES, Rule, RuleSet, normalize_text
 from .template import learnable
 
-__all__ = ["FieldResult", "Hit", "match_lines", "strip_boilerplate_html"]
+__all__ = [
+    "FieldResult",
+    "Hit",
+    "capture_navigation",
+    "match_lines",
+    "merge_navigation",
+    "split_label",
+    "strip_boilerplate_html",
+]
 
 # A navigation title is a short line: at most this many characters / words.
 MAX_TITLE_CHARS = 220
@@ -231,7 +239,6 @@ def match_lines(
     """
     remove: dict[int, Rule] = {}
     navs: list[NavLink] = []
-    n = len(texts)
     for i, raw in enumerate(texts):
         if i in remove:
             continue
@@ -258,7 +265,6 @@ def match_lines(
             url = _url_for(links[i] if links else [], nav_title)
             remove[i] = _label_rule(rules, rel)
             navs.append(NavLink(rel=rel, url=url, title=nav_title))
-    _ = n
     return remove, navs
 
 
