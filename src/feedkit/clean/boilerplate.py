@@ -76,7 +76,7 @@ class Hit:
 class FieldResult:
     """The outcome of cleaning one HTML field.
 
-    ``blocks`` are the texts of the learnable lines left (see
+    ``blocks`` are ``(text, shape)`` of the learnable lines left (see
     :func:`feedkit.clean.template.learnable`), so that per-feed learning does
     not parse the field again.
     """
@@ -85,7 +85,7 @@ class FieldResult:
     changed: bool
     hits: tuple[Hit, ...] = ()
     navigation: tuple[NavLink, ...] = ()
-    blocks: tuple[str, ...] | None = None
+    blocks: tuple[tuple[str, str | None], ...] | None = None
 
 
 def split_label(
@@ -423,7 +423,7 @@ def strip_boilerplate_html(
             break
     else:
         units = iter_units(root)
-    blocks = tuple(u.text for u in units if learnable(u))
+    blocks = tuple((u.text, u.shape()) for u in units if learnable(u))
     if not hits:
         return FieldResult(html, False, blocks=blocks)
     drop_empty(root)

@@ -105,7 +105,9 @@ class CleanContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     removals: list[Removal] = field(default_factory=list)
     item_keys: dict[int, frozenset[str]] = field(default_factory=dict)
-    item_blocks: dict[int, tuple[Item, list[tuple[str, str]]]] = field(default_factory=dict)
+    item_blocks: dict[int, tuple[Item, list[tuple[str, str, str | None]]]] = field(
+        default_factory=dict
+    )
 
     def record(
         self, item: Item, field_name: str, kind: str, rule: str, text: str

@@ -33,7 +33,7 @@ from .dom import (
 )
 from .plaintext import clean_text, html_to_text
 from .sanitize import sanitize_html
-from .template import MIN_WORDS, block_key, learnable
+from .template import MIN_WORDS, block_key, block_keys, learnable
 
 __all__ = [
     "default_cleaners",
@@ -82,7 +82,7 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
     changes: dict[str, str | None] = {}
     with_url: list[NavLink] = []
     title_only: list[NavLink] = []
-    blocks: list[tuple[str, str]] | None = []
+    blocks: list[tuple[str, str, str | None]] | None = []
     for name in FIELDS:
         value = getattr(item, name)
         if not value or not value.strip():
@@ -104,7 +104,7 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
                     changes[name] = hres.html or None
                     blocks = None  # markup-less text turned into HTML: let learning re-read it
             if blocks is not None:
-                blocks.extend((name, line) for line in value.splitlines()
+                blocks.extend((name, line, None) for line in value.splitlines()
                               if len(line.split()) >= MIN_WORDS)
         else:
             hres = strip_boilerplate_html(value, ctx.rules, title=item.title)
@@ -113,7 +113,7 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
                 changes[name] = hres.html or None
             navs = hres.navigation
             if blocks is not None and hres.blocks is not None:
-                blocks.extend((name, text) for text in hres.blocks)
+                blocks.extend((name, text, shape) for text, shape in hres.blocks)
             else:
                 blocks = None
         for nav in navs:
@@ -160,11 +160,11 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
         for unit in iter_units(root):
             if not learnable(unit):
                 continue
-            flat = " ".join(unit.text.split())
-            key = block_key(flat, item.title)
-            if key is not None and key in templates:
-                hit_units.append(unit)
-                planned.append((name, key, flat))
+            for key in block_keys(unit.text, unit.shape(), item.title):
+                if key in templates:
+                    hit_units.append(unit)
+                    planned.append((name, key, " ".join(unit.text.split())))
+                    break
         for unit in reversed(hit_units):
             remove_unit(unit)
         if hit_units:

@@ -10,7 +10,10 @@ them.
 Template keys: the block's normalized text with the item's title replaced by
 ``{title}``, URLs by ``{url}`` and digit runs by ``0``.  So "The post *X*
 appeared first on Y" with *X* the item title gives one key for every item,
-and "Posted on 2026-11-23 | 3 comments" gives one key for every date.
+and "Posted on 2026-11-23 | 3 comments" gives one key for every date.  A line
+with links also has a *shape* key, its text with every link's text replaced
+by ``{link}``: "Filed by <a>Ann</a> under <a>Harbour</a>" and "Filed by
+<a>Bob</a> under <a>Rail</a>" are the same structure with varying slugs.
 
 Safeguards:
 
@@ -47,13 +50,15 @@ from lxml.html import HtmlElement
 
 from ..errors import CleanError
 from ..model import Item
-from .dom import Unit, iter_units, parse_fragment
+from .dom import LINK_MARK, Unit, iter_units, parse_fragment
 from .rules import normalize_text
 
 __all__ = [
+    "Block",
     "LearnedBoilerplate",
     "Template",
     "block_key",
+    "block_keys",
     "item_blocks",
     "learnable",
     "template_key",
@@ -61,7 +66,7 @@ __all__ = [
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-_PLACEHOLDER = re.compile(r"\{title\}|\{url\}|0")
+_PLACEHOLDER = re.compile(r"\{title\}|\{url\}|\{link\}|0")
 FORMAT_VERSION = 1
 
 
@@ -73,7 +78,7 @@ def template_key(text: str, *, title: str | None = None) -> str:
         if len(nt) >= 8 and nt in norm:
             norm = norm.replace(nt, "{title}")
     norm = _URL.sub("{url}", norm)
-    return _DIGITS.sub("0", norm)
+    return _DIGITS.sub("0", norm).replace(LINK_MARK, "{link}")
 
 
 MAX_CHARS = 400
@@ -122,22 +127,43 @@ def learnable(unit: Unit) -> bool:
     return linked >= 0.6 * len(" ".join(words)) > 0
 
 
-def item_blocks(item: Item) -> list[tuple[str, str]]:
-    """``(field, text)`` of every line of the item's HTML fields, in order."""
-    out: list[tuple[str, str]] = []
+Block = tuple[str, str, "str | None"]
+"""``(field, text, shape)`` of one learnable line (``shape``: see :meth:`Unit.shape`)."""
+
+
+def item_blocks(item: Item) -> list[Block]:
+    """``(field, text, shape)`` of every learnable line of the item's fields, in order."""
+    out: list[Block] = []
     for name in ("summary", "content_html"):
         html = getattr(item, name)
         if not html or not html.strip():
             continue
         if "<" not in html:
             out.extend(
-                (name, line) for line in html.splitlines() if len(line.split()) >= MIN_WORDS
+                (name, line, None)
+                for line in html.splitlines() if len(line.split()) >= MIN_WORDS
             )
             continue
         out.extend(
-            (name, unit.text) for unit in iter_units(parse_fragment(html)) if learnable(unit)
+            (name, unit.text, unit.shape())
+            for unit in iter_units(parse_fragment(html)) if learnable(unit)
         )
     return out
+
+
+def block_keys(text: str, shape: str | None, title: str | None,
+               max_chars: int = MAX_CHARS) -> list[str]:
+    """The template keys of a line: by its text, and by its shape when it has links."""
+    keys: list[str] = []
+    flat = " ".join(text.split())
+    key = block_key(flat, title, max_chars)
+    if key is not None:
+        keys.append(key)
+    if shape is not None:
+        skey = block_key(" ".join(shape.split()), title, max_chars)
+        if skey is not None and skey != key and "{link}" in skey:
+            keys.append(skey)
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,14 +206,15 @@ class LearnedBoilerplate:
         min_share: float = 0.5,
         max_chars: int = MAX_CHARS,
         keys_out: dict[int, frozenset[str]] | None = None,
-        blocks_in: Mapping[int, tuple[Item, list[tuple[str, str]]]] | None = None,
+        blocks_in: Mapping[int, tuple[Item, list[Block]]] | None = None,
     ) -> LearnedBoilerplate:
         """Learn the blocks recurring across items of each feed in ``items``.
 
         ``keys_out``, when given, receives ``id(item) -> template keys`` of
         every item examined (lets the cleaner skip items with no learned key);
         ``blocks_in`` may hold the lines of items already read
-        (``id(item) -> (item, [(field, text)])``), which are then not parsed again.
+        (``id(item) -> (item, [(field, text, shape)])``), which are then not
+        parsed again.
         """
         by_feed: dict[str, list[Item]] = defaultdict(list)
         for item in items:
@@ -204,15 +231,14 @@ class LearnedBoilerplate:
                 seen: set[str] = set()
                 cached = blocks_in.get(id(item)) if blocks_in is not None else None
                 lines = cached[1] if cached is not None and cached[0] is item else None
-                for _field, text in item_blocks(item) if lines is None else lines:
-                    flat = " ".join(text.split())
-                    key = block_key(flat, item.title, max_chars)
-                    if key is None or key in seen:
-                        continue
-                    seen.add(key)
-                    examples.setdefault(key, flat)
+                blocks = item_blocks(item) if lines is None else lines
+                for _field, text, shape in blocks:
+                    for key in block_keys(text, shape, item.title, max_chars):
+                        if key not in seen:
+                            seen.add(key)
+                            examples.setdefault(key, " ".join(text.split()))
                 counts.update(seen)
-                if len(seen) == 1:
+                if len(blocks) == 1:
                     sole.update(seen)
                 if keys_out is not None:
                     keys_out[id(item)] = frozenset(seen)
