@@ -338,3 +338,12 @@ def test_wordpress_entry_meta_footer() -> None:
     assert "Bookmark the permalink" not in out
     assert "Permalink" not in out
     assert "ferry operator" in out
+
+
+def test_navigation_to_the_item_itself_keeps_no_url() -> None:
+    html = BODY + ("<nav class='post-navigation'><a class='prev' href='#top'>Back to top</a>"
+                   "<a class='next' href='https://coast.example/next'>Next story</a></nav>")
+    out = clean_item(make(content_html=html, link="https://coast.example/ferry/"))
+    navs = {n.rel: n for n in out.navigation}
+    assert navs["previous"] == NavLink("previous", None, "Back to top")
+    assert navs["next"].url == "https://coast.example/next"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html as _html
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from ..model import Item, NavLink
 from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
@@ -77,6 +78,11 @@ def _record(ctx: CleanContext, item: Item, name: str, hits: tuple[Hit, ...]) -> 
         ctx.record(item, name, hit.kind, hit.rule, hit.text)
 
 
+def _same_page(url: str, link: str) -> bool:
+    a, b = urlsplit(url), urlsplit(link)
+    return (a.netloc.lower(), a.path.rstrip("/")) == (b.netloc.lower(), b.path.rstrip("/"))
+
+
 def strip_rules(item: Item, ctx: CleanContext) -> Item:
     """Remove rule-matched boilerplate and capture navigation onto ``item.navigation``."""
     changes: dict[str, str | None] = {}
@@ -117,7 +123,10 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
             else:
                 blocks = None
         for nav in navs:
-            (with_url if nav.url else title_only).append(nav)
+            if nav.url and item.link and _same_page(nav.url, item.link):
+                nav = NavLink(nav.rel, None, nav.title)  # "#top", "?replytocom=": not a target
+            if nav.url or nav.title:
+                (with_url if nav.url else title_only).append(nav)
     if changes or with_url or title_only:
         navigation = merge_navigation(item.navigation, with_url, title_only)
         item = replace(item, navigation=tuple(navigation), **changes)  # type: ignore[arg-type]
