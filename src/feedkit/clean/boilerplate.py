@@ -186,8 +186,8 @@ def _removable(el: HtmlElement, rule: Rule) -> bool:
 
     Prose is :data:`MAX_UNLINKED_WORDS` words or more outside links, or a
     paragraph that long: a share box or a related list does not hold that, an
-    article wrapped in
-    ``class="social"`` (or swallowed by an unclosed ``<div class="share">``) does.
+    article wrapped in ``class="social"`` (or swallowed by an unclosed
+    ``<div class="share">``) does.
     """
     flat = " ".join(element_text(el).split())
     if len(flat) > MAX_LINK_LIST_CHARS:
