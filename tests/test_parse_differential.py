@@ -136,3 +136,41 @@ def test_the_comparison_can_fail() -> None:
                       parser="feedparser").items[0]
     assert view(fast)["title"] != view(slow)["title"]
     assert not any(rule("title", fast.title, slow.title, doc) for _, rule in RULES)
+
+
+ATOM_NS = 'xmlns="http://www.w3.org/2005/Atom"'
+RSS_ATOM = '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title>'
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        # two RSS links: the first in document order
+        (RSS_ATOM + "<item><title>a</title><link>https://x.example/1</link>"
+         "<link>https://x.example/2</link></item></channel></rss>", "https://x.example/1"),
+        # atom:link before <link>: still document order
+        (RSS_ATOM + '<item><title>a</title><atom:link rel="alternate" href="https://x.example/a"/>'
+         "<link>https://x.example/r</link></item></channel></rss>", "https://x.example/a"),
+        # a non-HTML alternate beats a permalink GUID
+        (RSS_ATOM + '<item><title>a</title><atom:link rel="alternate" type="application/json" '
+         'href="https://x.example/j"/><guid>https://x.example/g</guid></item></channel></rss>',
+         "https://x.example/j"),
+        # Atom: first HTML alternate; an untyped link is HTML; else any alternate
+        (f'<feed {ATOM_NS}><title>T</title><entry><title>a</title><id>i</id>'
+         '<link rel="alternate" type="text/html" href="https://x.example/en"/>'
+         '<link rel="alternate" type="text/html" href="https://x.example/fr"/></entry></feed>',
+         "https://x.example/en"),
+        (f'<feed {ATOM_NS}><title>T</title><entry><title>a</title><id>i</id>'
+         '<link rel="alternate" type="application/pdf" href="https://x.example/p.pdf"/>'
+         '<link href="https://x.example/h"/></entry></feed>', "https://x.example/h"),
+        (f'<feed {ATOM_NS}><title>T</title><entry><title>a</title><id>https://x.example/id</id>'
+         '<link rel="alternate" type="application/pdf" href="https://x.example/p.pdf"/>'
+         "</entry></feed>", "https://x.example/p.pdf"),
+        # an Atom id is never a link
+        (f"<feed {ATOM_NS}><title>T</title><entry><title>a</title><id>https://x.example/id</id>"
+         "</entry></feed>", None),
+    ],
+)
+def test_link_choice_agrees(doc: str, expected: str | None) -> None:
+    for parser in ("fast", "feedparser"):
+        assert parse_feed(doc.encode(), parser=parser).items[0].link == expected, parser

@@ -299,7 +299,7 @@ _RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 def _rss_item(item: etree._Element, ctx: _Ctx) -> RawEntry:
     e = RawEntry(base=ctx.base(item), language=item.get(_XML_LANG), guid=item.get(_RDF_ABOUT))
     guid_link: str | None = None
-    alt_link: str | None = None
+    other_link: str | None = None  # a non-HTML alternate, used when nothing better exists
     for el in item:
         k = ctx.key(el.tag)
         handler = _RSS_ITEM.get(k)
@@ -314,14 +314,18 @@ def _rss_item(item: etree._Element, ctx: _Ctx) -> RawEntry:
         elif k == "atom:link":
             rel = el.get("rel", "alternate")
             href = el.get("href")
-            if rel == "alternate" and href and alt_link is None:
-                alt_link = href
+            kind = el.get("type")
+            if rel == "alternate" and href:
+                if kind is None or "html" in kind:
+                    e.link = e.link or href  # first link in document order, as <link> is
+                else:
+                    other_link = other_link or href
             elif rel == "enclosure" and href:
                 e.enclosures.append(
                     Enclosure(url=href, type=el.get("type"), length=_int(el.get("length")))
                 )
     if not e.link:
-        e.link = alt_link or guid_link
+        e.link = other_link or guid_link
     return e
 
 

@@ -249,13 +249,17 @@ def parse_with_feedparser(
     if (not version or d.get("bozo")) and not entries and not fdict.get("title"):
         return None, warnings
     atom = version.startswith("atom")
-    if atom:
-        for entry in entries:
-            # feedparser treats an Atom <id> as a permalink when no link precedes it
-            alternates = [lk.get("href") for lk in dict.get(entry, "links") or []
-                          if lk.get("rel") == "alternate" and lk.get("href")]
-            if dict.get(entry, "link") not in alternates:
-                entry["link"] = alternates[0] if alternates else None
+    for entry in entries:
+        # The item link is the first HTML (or untyped) alternate link in document
+        # order, as on the fast path; feedparser keeps the last one, and treats an
+        # Atom <id> as a permalink when no link precedes it.
+        alternates = [lk for lk in dict.get(entry, "links") or []
+                      if lk.get("rel") == "alternate" and lk.get("href")]
+        html = [lk["href"] for lk in alternates if "html" in (lk.get("type") or "html")]
+        if html or alternates:
+            entry["link"] = (html or [alternates[0]["href"]])[0]
+        elif atom:
+            entry["link"] = None
     feed = RawFeed(
         format=version or "unknown",
         title=_text(fdict.get("title_detail"), fdict.get("title"), atom, http_url),
