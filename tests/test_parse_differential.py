@@ -174,3 +174,21 @@ RSS_ATOM = '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel
 def test_link_choice_agrees(doc: str, expected: str | None) -> None:
     for parser in ("fast", "feedparser"):
         assert parse_feed(doc.encode(), parser=parser).items[0].link == expected, parser
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ("john@example.online (John Roe)", ("John Roe", "john@example.online")),
+        ("Jane Poe <jane@example.org>", ("Jane Poe", "jane@example.org")),
+        ("only@example.org", (None, "only@example.org")),
+        ("Plain Name", ("Plain Name", None)),
+    ],
+)
+def test_rss_author_split_agrees(author: str, expected: tuple[str | None, str | None]) -> None:
+    doc = (f'{RSS_ATOM}<item><title>a</title><link>https://x.example/1</link>'
+           f"<author>{author.replace('<', '&lt;').replace('>', '&gt;')}</author>"
+           "</item></channel></rss>").encode()
+    for parser in ("fast", "feedparser"):
+        (got,) = parse_feed(doc, parser=parser).items[0].authors
+        assert (got.name, got.email) == expected, parser

@@ -195,13 +195,20 @@ def parse_date(text: str | None) -> datetime | None:
         value = _from_rfc822_match(m)
         if value is not None:
             return value
+    m = _YEAR_MONTH.fullmatch(text)
+    if m:  # W3C-DTF reduced precision: "2026" or "2026-03"
+        try:
+            return datetime(int(m.group(1)), int(m.group(2) or 1), 1, tzinfo=timezone.utc)
+        except ValueError:
+            return None
     return _from_rfc822(text)
 
 
 _RFC822 = re.compile(
     r"(?:[A-Za-z]{2,9}\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3})[A-Za-z]*\.?[\s-]+(\d{4})"
-    r"\s+(\d{1,2}):(\d\d)(?::(\d\d))?\s*(?:([+-])(\d\d):?(\d\d)|([A-Za-z]{1,5}))?"
+    r"(?:\s+(\d{1,2}):(\d\d)(?::(\d\d))?)?\s*(?:([+-])(\d\d):?(\d\d)|([A-Za-z]{1,5}))?"
 )
+_YEAR_MONTH = re.compile(r"(\d{4})(?:-(\d\d))?")
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _ZONES = {"ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5,
@@ -225,8 +232,8 @@ def _from_rfc822_match(m: re.Match[str]) -> datetime | None:
     else:
         offset = timedelta(0)
     try:
-        value = datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0),
-                         tzinfo=timezone.utc)
+        value = datetime(int(year), month, int(day), int(hour or 0), int(minute or 0),
+                         int(second or 0), tzinfo=timezone.utc)
     except ValueError:
         return None
     return value - offset

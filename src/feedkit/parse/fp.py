@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 from ..errors import ParseError
 from ..model import Author, Enclosure
-from .common import RawEntry, RawFeed, RawText
+from .common import RawEntry, RawFeed, RawText, split_author
 
 __all__ = ["MAX_FIELD_BYTES", "parse_with_feedparser", "screen_for_feedparser"]
 
@@ -290,13 +290,20 @@ def _entry(entry: Any, atom: bool, base: str | None) -> RawEntry:
             summary_value, summary_detail = contents[1]["value"], contents[1]
         else:
             summary_value = None
+    authors = _authors(entry)
+    raw_author = dict.get(entry, "author")
+    if not atom and len(authors) == 1 and isinstance(raw_author, str):
+        # re-split the RSS author string with feedkit's rule: feedparser's e-mail
+        # regex cuts long TLDs ("a@b.online" -> "a@b.onli", name "ne")
+        author = split_author(raw_author)
+        authors = [author] if author else []
     e = RawEntry(
         guid=entry.get("id") or None,
         title=_text(entry.get("title_detail"), entry.get("title"), atom, base),
         link=entry.get("link") or None,
         published=_dt(dict.get(entry, "published_parsed")),
         updated=_dt(dict.get(entry, "updated_parsed")),
-        authors=_authors(entry),
+        authors=authors,
         summary=_text(summary_detail, summary_value, atom, base),
         content=_text(contents[0], contents[0]["value"], atom, base) if contents else None,
     )
