@@ -122,7 +122,7 @@ class Rule:
         return bool(self.phrases or self.patterns)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleSet:
     """An immutable, ordered collection of rules, with compiled matchers.
 
@@ -137,6 +137,10 @@ class RuleSet:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate rule names: {dupes}")
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(f"{k}={len(v)}" for k, v in self.by_kind().items() if v)
+        return f"RuleSet({len(self.rules)} rules: {kinds})"
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
