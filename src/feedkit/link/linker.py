@@ -20,7 +20,14 @@ from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
 from . import dedupe, navigation
 from .index import MAX_TITLE_POSTING, ItemRecord, LinkIndex, StoryState
-from .stories import BODY_WORDS, count_capitals, item_terms, shared_terms, tfidf_vector
+from .stories import (
+    BODY_WORDS,
+    count_capitals,
+    raw_terms,
+    shared_terms,
+    tfidf_vector,
+    weigh_terms,
+)
 from .text import (
     content_hash,
     guid_key,
@@ -79,7 +86,8 @@ def _link_chunk(
         else:
             have[0] += c
             have[1] += lo
-    for rec, guid, chash, title_toks, body_toks, nav in feats:
+    surfaces = batch.surfaces
+    for rec, guid, chash, raw, surf, nav in feats:
         iid = rec.id
         idx.records[iid] = rec
         idx.dup_members[iid] = [iid]
@@ -88,7 +96,10 @@ def _link_chunk(
         batch.chash[iid] = chash
         if nav:
             batch.nav[iid] = nav
-        batch.terms[iid] = item_terms(title_toks, body_toks, batch.surfaces, caps)
+        for t, w in surf.items():
+            if t not in surfaces:
+                surfaces[t] = w
+        batch.terms[iid] = weigh_terms(raw, caps)
     df = idx.df
     for terms in batch.terms.values():
         for t in terms:
@@ -178,13 +189,16 @@ class _Batch:
 
 
 _Token = tuple[str, int, str]
+_Nav = tuple[tuple[str, str | None, str | None], ...]
+#: What a worker returns per item: record, GUID key, content hash, raw term
+#: counts, written forms, navigation references.
 _Features = tuple[
     ItemRecord,
     str | None,
     str | None,
-    list[_Token],
-    list[_Token],
-    tuple[tuple[str, str | None, str | None], ...],
+    dict[str, list[int]],
+    dict[str, str],
+    _Nav,
 ]
 
 
@@ -198,7 +212,9 @@ def _timestamp(item: Item) -> float | None:
         return None
 
 
-def _featurize(item: Item, ts: float) -> _Features:
+def _featurize(
+    item: Item, ts: float
+) -> tuple[ItemRecord, str | None, str | None, list[_Token], list[_Token], _Nav]:
     """Compute one item's features (pure; runs in worker processes too)."""
     title = clean_title(item.title) or ""
     body_html = item.content_html or item.summary or ""
@@ -245,10 +261,11 @@ def featurize_chunk(
     feats = []
     caps: dict[str, list[int]] = {}
     for ts, it in timed:
-        f = _featurize(it, ts)
-        count_capitals(f[3], caps)
-        count_capitals(f[4], caps)
-        feats.append(f)
+        rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
+        count_capitals(title_toks, caps)
+        count_capitals(body_toks, caps)
+        raw, surf = raw_terms(title_toks, body_toks)
+        feats.append((rec, guid, chash, raw, surf, nav))
     return feats, caps
 
 

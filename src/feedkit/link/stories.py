@@ -37,8 +37,10 @@ __all__ = [
     "cosine",
     "count_capitals",
     "item_terms",
+    "raw_terms",
     "shared_terms",
     "tfidf_vector",
+    "weigh_terms",
 ]
 
 #: Weight multiplier of named-entity-ish terms.
@@ -73,38 +75,82 @@ def count_capitals(tokens: Iterable[tuple[str, int, str]], caps: dict[str, list[
                 c[0] += 1
 
 
+#: ``raw_terms`` flags: written as an entity / capitalized where that says nothing.
+_ENTITY_SEEN = 1
+_CAPITAL_SEEN = 2
+
+
+def raw_terms(
+    title_tokens: Iterable[tuple[str, int, str]],
+    body_tokens: Iterable[tuple[str, int, str]],
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Count an item's terms: ``({term: [tf, flags]}, {term: written form})``.
+
+    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; ``flags``
+    records whether the term was written as an entity or only capitalized
+    where that says nothing.  The written forms are the first non-lower-case
+    ones (for reasons).  Needs no batch statistics, so it runs in workers.
+    """
+    raw: dict[str, list[int]] = {}
+    surf: dict[str, str] = {}
+    entity, capital, cap_kind, ent_kind = (
+        _ENTITY_SEEN,
+        _CAPITAL_SEEN,
+        Token.CAPITALIZED,
+        Token.ENTITY,
+    )
+    for weight, tokens in ((TITLE_WEIGHT, title_tokens), (1, body_tokens)):
+        for term, kind, surface in tokens:
+            r = raw.get(term)
+            if r is None:
+                r = raw[term] = [0, 0]
+            r[0] += weight
+            if kind == ent_kind:
+                r[1] |= entity
+            elif kind == cap_kind:
+                r[1] |= capital
+            if term not in surf and not surface.islower():
+                surf[term] = surface
+    return raw, surf
+
+
+def weigh_terms(
+    raw: Mapping[str, list[int]], caps: Mapping[str, list[int]] | None = None
+) -> dict[str, float]:
+    """Turn :func:`raw_terms` counts into boosted frequencies ``{term: (1 + ln tf) * boost}``.
+
+    A term gets :data:`ENTITY_BOOST` when it was written as an entity, or
+    when it was capitalized only where that says nothing (sentence start,
+    title-case headline) and ``caps`` (see :func:`count_capitals`) shows it
+    capitalized more often than not elsewhere — so "Dunham" in "Lena Dunham
+    Apologizes For Joke" counts as a name and "Apologizes" does not.
+    """
+    out: dict[str, float] = {}
+    log = math.log
+    for t, (n, flags) in raw.items():
+        boost = 1.0
+        if flags & _ENTITY_SEEN:
+            boost = ENTITY_BOOST
+        elif flags & _CAPITAL_SEEN and caps is not None:
+            c = caps.get(t)
+            if c is not None and c[0] > c[1]:
+                boost = ENTITY_BOOST
+        out[t] = (1.0 + log(n)) * boost
+    return out
+
+
 def item_terms(
     title_tokens: Iterable[tuple[str, int, str]],
     body_tokens: Iterable[tuple[str, int, str]],
     surfaces: dict[str, str] | None = None,
     caps: Mapping[str, list[int]] | None = None,
 ) -> dict[str, float]:
-    """Return boosted term frequencies of one item: ``{term: tf * boost}``.
-
-    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; a term gets
-    :data:`ENTITY_BOOST` when it is written as an entity here, or when it is
-    capitalized only where that says nothing (sentence start, title-case
-    headline) and ``caps`` (see :func:`count_capitals`) shows it capitalized
-    more often than not elsewhere — so "Dunham" in "Lena Dunham Apologizes For
-    Joke" counts as a name and "Apologizes" does not.  ``surfaces``, when
-    given, collects the first written form of each term (for reasons).
-    """
-    tf: dict[str, int] = {}
-    entity: set[str] = set()
-    for weight, tokens in ((TITLE_WEIGHT, title_tokens), (1, body_tokens)):
-        for term, kind, surface in tokens:
-            tf[term] = tf.get(term, 0) + weight
-            if kind == Token.CAPITALIZED and caps is not None:
-                c = caps.get(term)
-                if c is not None and c[0] > c[1]:
-                    kind = Token.ENTITY
-            if kind == Token.ENTITY:
-                entity.add(term)
-                if surfaces is not None and term not in surfaces:
-                    surfaces[term] = surface
-            elif surfaces is not None and term not in surfaces and not surface.islower():
-                surfaces[term] = surface
-    return {t: (1.0 + math.log(n)) * (ENTITY_BOOST if t in entity else 1.0) for t, n in tf.items()}
+    """:func:`raw_terms` then :func:`weigh_terms`; ``surfaces`` collects written forms."""
+    raw, surf = raw_terms(title_tokens, body_tokens)
+    if surfaces is not None:
+        for t, w in surf.items():
+            surfaces.setdefault(t, w)
+    return weigh_terms(raw, caps)
 
 
 def tfidf_vector(
