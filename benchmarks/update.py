@@ -15,15 +15,15 @@ peak RSS, and sanity counts (items stored, 304s served).
 
 feedkit runs twice: its default pipeline (fast parse, sanitize, boilerplate
 cleaning with per-feed learning, SQLite store) and with ``clean=False``
-(parse + sanitize + store: the work reader does, plus sanitizing).  ``--link`` adds
-story linking.  reader runs ``update_feeds(workers=N,
+(parse + sanitize + store: the work reader does, plus sanitizing).
+``--link`` adds story linking.  reader runs ``update_feeds(workers=N,
 scheduled=False)``.  Both use the same worker count and no per-host limit.
-The default of 64 workers: with 16, both tools sit near the
-latency bound (16 / 0.05 s = 320 feeds/s) on the warm update and the run
-measures the server, not the clients.  Runs alternate between tools and
-the best of ``--repeat`` is kept; the client's CPU time per feed is printed
-too because wall-clock ratios move with the machine's load.  Needs ``reader`` (the ``bench`` extra); exits with a
-message when it is missing.
+The default is 64 workers: with 16, both tools sit near the latency bound
+(16 / 0.05 s = 320 feeds/s) on the warm update and the run measures the
+server, not the clients.  Runs alternate between tools and the best of
+``--repeat`` is kept; the client's CPU time per feed is printed too because
+wall-clock ratios move with the machine's load.  Needs ``reader`` (the
+``bench`` extra); exits with a message when it is missing.
 """
 
 from __future__ import annotations
