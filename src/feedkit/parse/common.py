@@ -376,7 +376,15 @@ def _html_field(raw: RawText | None, base: str | None) -> str | None:
 
 def _same_html(a: str, b: str) -> bool:
     """Whether two sanitized fragments are the same markup, whitespace aside."""
-    return a == b or "".join(a.split()) == "".join(b.split())
+    if a == b:
+        return True
+    if _solid_length(a) != _solid_length(b):  # cheap: no allocation
+        return False
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _solid_length(text: str) -> int:
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
 
 
 def _plain_text(raw: RawText | None) -> str | None:
