@@ -331,3 +331,10 @@ def test_invalid_character_references_do_not_crash_feedparser(parser: str) -> No
     assert result.parser == "feedparser"
     assert result.items[0].link == "https://c.example/1"
     assert "\ufffd" in (result.items[0].title or "")
+
+
+def test_deeply_nested_json_is_a_parse_error() -> None:
+    doc = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000
+    doc += b"]" * 100_000 + b"}"
+    with pytest.raises(ParseError, match="invalid JSON"):
+        parse_feed(doc)
