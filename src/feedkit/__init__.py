@@ -13,6 +13,7 @@ from .clean import clean_items as clean_items
 from .clean import explain_item as explain_item
 from .clean.fulltext import Article as Article
 from .clean.fulltext import extract_article as extract_article
+from .clean.fulltext import upgrade_item as upgrade_item
 from .emit import emit_feed as emit_feed
 from .errors import BlockedAddressError as BlockedAddressError
 from .errors import CleanError as CleanError
@@ -46,7 +47,9 @@ from .model import NavLink as NavLink
 from .model import ParseResult as ParseResult
 from .model import Relation as Relation
 from .parse import parse_feed as parse_feed
+from .schedule import SchedulePolicy as SchedulePolicy
 from .store import MemoryStore as MemoryStore
+from .store import RetentionPolicy as RetentionPolicy
 from .store import SQLiteStore as SQLiteStore
 
 __version__ = "0.1.0"
@@ -84,10 +87,12 @@ __all__ = [
     "RedirectError",
     "Relation",
     "ResponseTooLarge",
+    "RetentionPolicy",
     "RetryLater",
     "Rule",
     "RuleSet",
     "SQLiteStore",
+    "SchedulePolicy",
     "SourceError",
     "SourceResult",
     "StoreError",
@@ -99,4 +104,5 @@ __all__ = [
     "extract_article",
     "link_items",
     "parse_feed",
+    "upgrade_item",
 ]
