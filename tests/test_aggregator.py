@@ -135,3 +135,22 @@ def test_a_raising_cleaner_fails_only_its_source(httpserver: HTTPServer) -> None
 def test_unusable_sources_raise_typed_errors(bad: str) -> None:
     with pytest.raises(FeedkitError):
         Aggregator([bad])
+
+
+def test_a_failing_linker_keeps_items_and_reports_a_link_error(
+        httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedkit.link
+    from feedkit import LinkError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("linker bug")
+
+    urls = _serve_samples(httpserver)
+    monkeypatch.setattr(feedkit.link, "link_items", broken)
+    agg = Aggregator(list(urls.values()), now=NOW)
+    results = list(agg.update())
+    assert all(r.ok for r in results)
+    assert isinstance(agg.link_error, LinkError)
+    assert "linker bug" in str(agg.link_error)
+    assert len(agg.items()) == 8
+    assert feedparser.parse(agg.emit("atom")).bozo == 0

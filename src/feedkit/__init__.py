@@ -24,6 +24,7 @@ from .errors import FetchError as FetchError
 from .errors import FetchTimeout as FetchTimeout
 from .errors import GoneError as GoneError
 from .errors import HTTPStatusError as HTTPStatusError
+from .errors import LinkError as LinkError
 from .errors import NotAFeedError as NotAFeedError
 from .errors import ParseError as ParseError
 from .errors import RedirectError as RedirectError
@@ -76,6 +77,7 @@ __all__ = [
     "HTTPStatusError",
     "Item",
     "LearnedBoilerplate",
+    "LinkError",
     "LinkIndex",
     "LinkResult",
     "MemoryStore",

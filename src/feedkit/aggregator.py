@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import CleanError, FeedkitError, SourceError, StoreError
+from .errors import CleanError, FeedkitError, LinkError, SourceError, StoreError
 from .model import Feed, FetchResult, Group, Item, Relation
 from .schedule import (
     DEFAULT_POLICY,
@@ -309,6 +309,8 @@ class Aggregator:
         self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
         self._link_result: LinkResult | StoredLinks | None = None
+        #: The typed error of the last linking step, if it failed (items are kept).
+        self.link_error: LinkError | None = None
         self._index: LinkIndex | None = None
         for source in sources:
             self.add_source(source)
@@ -455,8 +457,15 @@ class Aggregator:
                 }
                 for future in as_completed(futures):
                     yield future.result()
+        self.link_error = None
         if self._link and changed:
-            self._relink(changed)
+            try:
+                self._relink(changed)
+            except Exception as exc:  # a linker bug must not lose the update
+                # Every source's items are committed by now; keep the previous links
+                # and report the failure instead of escaping from the generator.
+                self.link_error = LinkError(f"linking failed: {type(exc).__name__}: {exc}")
+                self.link_error.__cause__ = exc
         if self._retention is not None:
             self._store.prune(self._retention, now=now)
 

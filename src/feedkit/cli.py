@@ -110,6 +110,9 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
             print(f"feedkit: {result.source}: moved permanently to {result.moved_to}",
                   file=sys.stderr)
     progress.close()
+    if agg.link_error is not None:
+        failed += 1
+        print(f"feedkit: {agg.link_error}; emitting without new links", file=sys.stderr)
     if args.explain:
         _print_explain(agg)
     if args.stories:

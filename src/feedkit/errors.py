@@ -17,6 +17,7 @@ so a caller can ``except FeedkitError`` and know nothing else escapes::
     ├── ParseError             the bytes are not a usable feed (``.warnings``)
     │   └── NotAFeedError          an HTML page: ``.feed_links`` found in it
     ├── CleanError             a cleaner plugin failed (wraps the cause)
+    ├── LinkError              the linking step failed (wraps the cause)
     ├── EmitError              items cannot be serialised in the format asked
     └── StoreError             the store could not read or write
 """
@@ -35,6 +36,7 @@ __all__ = [
     "FetchTimeout",
     "GoneError",
     "HTTPStatusError",
+    "LinkError",
     "NotAFeedError",
     "ParseError",
     "RedirectError",
@@ -143,6 +145,10 @@ class CleanError(FeedkitError):
     def __init__(self, message: str, *, cleaner: str = "") -> None:
         super().__init__(message)
         self.cleaner = cleaner
+
+
+class LinkError(FeedkitError):
+    """The linking step failed; items already stored are kept, links are the previous ones."""
 
 
 class EmitError(FeedkitError):
