@@ -20,6 +20,7 @@ from feedkit.emit import (
     FEEDKIT_NS,
     FORMATS,
     MAX_LINKS_PER_ENTRY,
+    MAX_STORY_LINKS_PER_ENTRY,
     emit_feed,
     emitted_id,
     original_id,
@@ -364,7 +365,7 @@ def test_big_story_links_are_capped() -> None:
                   stories=[Group("s", tuple(it.id for it in items))])
     parsed = parse(emit_feed(items, format="atom", links=links, updated=UPDATED))
     related = [ln for ln in parsed.entries[0].links if ln.rel == "related"]
-    assert len(related) == MAX_LINKS_PER_ENTRY
+    assert len(related) == MAX_STORY_LINKS_PER_ENTRY
     doc = json.loads(emit_feed(items, format="json", links=links, updated=UPDATED))
     assert doc["items"][0]["_feedkit"]["story"]["size"] == len(items)
 
@@ -590,3 +591,16 @@ def test_huge_fields_are_fine(fmt: str) -> None:
         assert len(text_title(e)) == 10_000_000
     elif fmt == "json":
         assert len(json.loads(out)["items"][0]["title"]) == 10_000_000
+
+
+def test_navigation_links_survive_a_huge_story() -> None:
+    items = [Item(id=f"fk1:{i}", feed_url="https://a.example/f", title=f"t{i}",
+                  link=f"https://a.example/{i}") for i in range(MAX_LINKS_PER_ENTRY + 30)]
+    links = Links(duplicates=[Group(f"d{i}", (it.id,)) for i, it in enumerate(items)],
+                  stories=[Group("s", tuple(it.id for it in items))],
+                  relations=[Relation("next", items[0].id, items[1].id, 1.0, "nav"),
+                             Relation("previous", items[0].id, items[2].id, 1.0, "nav")])
+    parsed = parse(emit_feed(items, format="atom", links=links, updated=UPDATED))
+    entry = next(e for e in parsed.entries if e.link == "https://a.example/0")
+    rels = {ln.rel for ln in entry.links}
+    assert {"next", "previous", "related"} <= rels

@@ -18,6 +18,7 @@ from ..model import Item
 from ._common import FEEDKIT_NS as FEEDKIT_NS
 from ._common import ID_PREFIX as ID_PREFIX
 from ._common import MAX_LINKS_PER_ENTRY as MAX_LINKS_PER_ENTRY
+from ._common import MAX_STORY_LINKS_PER_ENTRY as MAX_STORY_LINKS_PER_ENTRY
 from ._common import LinkResultLike as LinkResultLike
 from ._common import build_meta, prepare_entries
 from ._common import emitted_id as emitted_id
@@ -28,6 +29,7 @@ __all__ = [
     "FORMATS",
     "ID_PREFIX",
     "MAX_LINKS_PER_ENTRY",
+    "MAX_STORY_LINKS_PER_ENTRY",
     "EmitFormat",
     "LinkResultLike",
     "emit_feed",

@@ -27,6 +27,7 @@ __all__ = [
     "FEEDKIT_NS",
     "ID_PREFIX",
     "MAX_LINKS_PER_ENTRY",
+    "MAX_STORY_LINKS_PER_ENTRY",
     "EmitEntry",
     "EmitLink",
     "FeedMeta",
@@ -52,6 +53,9 @@ ID_PREFIX = "urn:feedkit:id:"
 #: At most this many story/relation links are written per entry (big stories
 #: would otherwise make the output quadratic in the story size).
 MAX_LINKS_PER_ENTRY = 50
+#: Of those, at most this many point at other members of the entry's story, so a
+#: huge story cannot crowd out previous/next links or blow up the output size.
+MAX_STORY_LINKS_PER_ENTRY = 10
 
 # Everything XML 1.0 forbids: C0 controls except tab/LF/CR, surrogates,
 # U+FFFE and U+FFFF.  lxml refuses such strings; we drop them.
@@ -446,7 +450,7 @@ def prepare_entries(
             for t in in_story:
                 if t == e:
                     continue
-                if len(out) >= MAX_LINKS_PER_ENTRY:
+                if len(out) >= MAX_STORY_LINKS_PER_ENTRY:
                     break
                 seen.add(("same_story", f"#{t}"))
                 out.append(
