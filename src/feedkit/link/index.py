@@ -33,7 +33,7 @@ INDEX_VERSION = 1
 MAX_SAMPLE_POSTING = 200
 #: Titles remembered per headline key (the most recent ones).
 MAX_TITLE_POSTING = 32
-#: Centroid terms kept per story (pruned back to this when it grows 50% over).
+#: Centroid terms kept per story (pruned back to this when it doubles).
 CENTROID_TERMS = 64
 
 
@@ -218,17 +218,22 @@ class LinkIndex:
         sid = story.id
         active = story.active
         sup = story.support
-        for t in vec:
-            sup[t] = sup.get(t, 0) + 1
+        norm2 = story.norm2
         for t, w in vec.items():
-            if t in c:
-                c[t] += w
+            sup[t] = sup.get(t, 0) + 1
+            old = c.get(t)
+            if old is not None:
+                new = c[t] = old + w
+                norm2 += new * new - old * old
                 if active:
-                    post[t][sid] = c[t]
+                    post[t][sid] = new
             else:
                 c[t] = w
+                norm2 += w * w
                 if active:
                     post.setdefault(t, {})[sid] = w
+        story.norm2 = norm2
+        story.core_norm2 = -1.0
         story.units += 1
         story.members.extend(members)
         for m in members:
@@ -238,9 +243,9 @@ class LinkIndex:
             story.last_ts = ts
             heapq.heappush(self.story_heap, (ts, sid))
         story.first_ts = min(story.first_ts, ts)
-        if len(c) > CENTROID_TERMS * 3 // 2:
+        if len(c) > CENTROID_TERMS * 2:
             self._prune(story)
-        story.recompute_norm()
+            story.recompute_norm()
 
     def _prune(self, story: StoryState) -> None:
         keep = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
@@ -283,7 +288,7 @@ class LinkIndex:
             sa.last_ts = sb.last_ts
             heapq.heappush(self.story_heap, (sa.last_ts, sa.id))
         del self.stories[sb.id]
-        if len(c) > CENTROID_TERMS * 3 // 2:
+        if len(c) > CENTROID_TERMS * 2:
             self._prune(sa)
         sa.recompute_norm()
         return sa

@@ -61,7 +61,7 @@ MAX_PROBE_STORIES = 24
 #: Heaviest terms of a vector used to nominate candidate stories.
 PROBE_TERMS = 8
 #: Candidate stories scored exactly per decision.
-MAX_CANDIDATES = 6
+MAX_CANDIDATES = 4
 #: Centroid terms used to look for stories to merge with.
 MERGE_PROBE_TERMS = 16
 
