@@ -196,7 +196,7 @@ _Features = tuple[
     ItemRecord,
     str | None,
     str | None,
-    dict[str, list[int]],
+    dict[str, int],
     dict[str, str],
     _Nav,
 ]

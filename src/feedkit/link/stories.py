@@ -83,39 +83,36 @@ _CAPITAL_SEEN = 2
 def raw_terms(
     title_tokens: Iterable[tuple[str, int, str]],
     body_tokens: Iterable[tuple[str, int, str]],
-) -> tuple[dict[str, list[int]], dict[str, str]]:
-    """Count an item's terms: ``({term: [tf, flags]}, {term: written form})``.
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Count an item's terms: ``({term: tf << 2 | flags}, {term: written form})``.
 
-    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; ``flags``
-    records whether the term was written as an entity or only capitalized
-    where that says nothing.  The written forms are the first non-lower-case
-    ones (for reasons).  Needs no batch statistics, so it runs in workers.
+    ``tf`` counts headline occurrences :data:`TITLE_WEIGHT` times; the two
+    flag bits record whether the term was written as an entity or only
+    capitalized where that says nothing.  Packed in one int so the counts
+    are plain atoms (cheap to pickle, invisible to the cycle collector).  The
+    written forms are the first non-lower-case ones (for reasons).  Needs no
+    batch statistics, so it runs in worker processes.
     """
-    raw: dict[str, list[int]] = {}
+    raw: dict[str, int] = {}
     surf: dict[str, str] = {}
-    entity, capital, cap_kind, ent_kind = (
-        _ENTITY_SEEN,
-        _CAPITAL_SEEN,
-        Token.CAPITALIZED,
-        Token.ENTITY,
-    )
-    for weight, tokens in ((TITLE_WEIGHT, title_tokens), (1, body_tokens)):
+    entity, capital = _ENTITY_SEEN, _CAPITAL_SEEN
+    cap_kind, ent_kind = Token.CAPITALIZED, Token.ENTITY
+    for weight, tokens in ((TITLE_WEIGHT << 2, title_tokens), (1 << 2, body_tokens)):
         for term, kind, surface in tokens:
-            r = raw.get(term)
-            if r is None:
-                r = raw[term] = [0, 0]
-            r[0] += weight
+            add = weight
             if kind == ent_kind:
-                r[1] |= entity
+                add |= entity
             elif kind == cap_kind:
-                r[1] |= capital
+                add |= capital
+            old = raw.get(term)
+            raw[term] = add if old is None else (((old >> 2) + (add >> 2)) << 2) | ((old | add) & 3)
             if term not in surf and not surface.islower():
                 surf[term] = surface
     return raw, surf
 
 
 def weigh_terms(
-    raw: Mapping[str, list[int]], caps: Mapping[str, list[int]] | None = None
+    raw: Mapping[str, int], caps: Mapping[str, list[int]] | None = None
 ) -> dict[str, float]:
     """Turn :func:`raw_terms` counts into boosted frequencies ``{term: (1 + ln tf) * boost}``.
 
@@ -127,15 +124,15 @@ def weigh_terms(
     """
     out: dict[str, float] = {}
     log = math.log
-    for t, (n, flags) in raw.items():
+    for t, packed in raw.items():
         boost = 1.0
-        if flags & _ENTITY_SEEN:
+        if packed & _ENTITY_SEEN:
             boost = ENTITY_BOOST
-        elif flags & _CAPITAL_SEEN and caps is not None:
+        elif packed & _CAPITAL_SEEN and caps is not None:
             c = caps.get(t)
             if c is not None and c[0] > c[1]:
                 boost = ENTITY_BOOST
-        out[t] = (1.0 + log(n)) * boost
+        out[t] = (1.0 + log(packed >> 2)) * boost
     return out
 
 
