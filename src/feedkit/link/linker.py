@@ -23,6 +23,7 @@ from .index import MAX_TITLE_POSTING, ItemRecord, LinkIndex, StoryState
 from .stories import (
     BODY_WORDS,
     count_capitals,
+    idf_table,
     raw_terms,
     shared_terms,
     tfidf_vector,
@@ -105,8 +106,12 @@ def _link_chunk(
         for t in terms:
             df[t] = df.get(t, 0) + 1
     idx.n_docs += len(recs)
+    chunk_vocab: dict[str, None] = {}
+    for terms in batch.terms.values():
+        chunk_vocab.update(dict.fromkeys(terms))
+    idf = idf_table(chunk_vocab, df, idx.n_docs)
     for iid, terms in batch.terms.items():
-        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs)
+        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs, idf=idf)
     batch.terms.clear()
     _dedupe(idx, batch, recs, jaccard=jaccard, containment=containment)
     _cluster(idx, batch, recs, threshold=story_threshold)

@@ -36,6 +36,7 @@ __all__ = [
     "VECTOR_TERMS",
     "cosine",
     "count_capitals",
+    "idf_table",
     "item_terms",
     "raw_terms",
     "shared_terms",
@@ -151,25 +152,37 @@ def item_terms(
 
 
 def tfidf_vector(
-    terms: Mapping[str, float], df: Mapping[str, int], n_docs: int, *, top: int = VECTOR_TERMS
+    terms: Mapping[str, float],
+    df: Mapping[str, int],
+    n_docs: int,
+    *,
+    top: int = VECTOR_TERMS,
+    idf: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Weight ``terms`` by smoothed IDF, keep the ``top`` heaviest, L2-normalize.
 
     The returned dict lists terms heaviest first.
     ``idf = ln((n_docs + 1) / (df + 1)) + 1``; a term seen in every document
     still counts a little, which keeps tiny batches (a handful of items)
-    meaningful.
+    meaningful.  ``idf`` may give precomputed values (see :func:`idf_table`).
     """
     if not terms:
         return {}
-    weighted = [
-        (w * (math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1.0), t) for t, w in terms.items()
-    ]
-    weighted.sort(key=lambda p: (-p[0], p[1]))
+    if idf is None:
+        idf = idf_table(terms, df, n_docs)
+    weighted = [(-w * idf[t], t) for t, w in terms.items()]
+    weighted.sort()
     if len(weighted) > top:
         weighted = weighted[:top]
     norm = math.sqrt(sum(w * w for w, _ in weighted)) or 1.0
-    return {t: w / norm for w, t in weighted}
+    return {t: -w / norm for w, t in weighted}
+
+
+def idf_table(terms: Iterable[str], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    """Smoothed IDF of ``terms``: ``ln((n_docs + 1) / (df + 1)) + 1``."""
+    log = math.log
+    n1 = n_docs + 1
+    return {t: log(n1 / (df.get(t, 0) + 1)) + 1.0 for t in terms}
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
