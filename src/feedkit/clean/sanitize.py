@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -100,6 +101,7 @@ TRACKER_PATTERNS: tuple[str, ...] = (
 _TRACKER_RE = re.compile("|".join(f"(?:{p})" for p in TRACKER_PATTERNS))
 _FEEDFLARE_HREF = re.compile(r"^https?://feeds2?\.feedburner\.com/~(?:ff|a|f)/")
 _CTRL = re.compile(r"[\x00-\x1f\x7f]")
+_FAST_SCHEMES = ("http://", "https://", "mailto:")
 _SRCSET_SPLIT = re.compile(r",\s+|,(?=\S+\s)")
 _SPACER = re.compile(r"(?:blank|spacer|pixel|placeholder|transparent|lazy|loading|1x1)"
                      r"[^/]*\.(?:gif|png|svg|jpg)", re.IGNORECASE)
@@ -123,9 +125,14 @@ def safe_url(value: str, base_url: str | None = None) -> str | None:
     ignore them, so ``java\\tscript:`` is ``javascript:``); only ``http``,
     ``https`` and ``mailto`` survive; relative URLs are joined to ``base_url``.
     """
-    v = _CTRL.sub("", value).strip()
+    v = (value if value.isprintable() else _CTRL.sub("", value)).strip()
     if not v:
         return None
+    if v.isascii() and "[" not in v and "]" not in v and v[:8].lower().startswith(_FAST_SCHEMES):
+        # Hot path: an absolute http(s)/mailto URL.  For ASCII text without
+        # IPv6 brackets urlsplit cannot raise and reads exactly this scheme,
+        # so the general path below would return ``v`` as well.
+        return v
     try:
         parts = urlsplit(v)
     except ValueError:
@@ -188,15 +195,26 @@ def _attributes(keep_structure: bool) -> dict[str, set[str]]:
 _BASE_URL: ContextVar[str | None] = ContextVar("feedkit_sanitize_base_url", default=None)
 
 
+# What the attribute filter does with each attribute it looks at; every other
+# attribute passes unchanged (one dict lookup: the filter runs per attribute).
+_URL, _SRCSET, _DIMENSION = 1, 2, 3
+_FILTERED: dict[str, int] = {
+    **dict.fromkeys(_URL_ATTRS | frozenset(_LAZY_SRC), _URL),
+    **dict.fromkeys(("srcset", *_LAZY_SRCSET), _SRCSET),
+    **dict.fromkeys(("width", "height"), _DIMENSION),
+}
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if attr in _URL_ATTRS or attr in _LAZY_SRC:
+    kind = _FILTERED.get(attr)
+    if kind is None:
+        return value
+    if kind == _URL:
         return safe_url(value, _BASE_URL.get())
-    if attr in ("srcset", *_LAZY_SRCSET):
+    if kind == _SRCSET:
         return _safe_srcset(value, _BASE_URL.get())
-    if attr in ("width", "height"):
-        v = value.strip()
-        return v if v.replace("%", "").replace("px", "").isdigit() else None
-    return value
+    v = value.strip()
+    return v if v.replace("%", "").replace("px", "").isdigit() else None
 
 
 def _cleaner(keep_structure: bool) -> nh3.Cleaner:
@@ -265,6 +283,87 @@ def _post_pass(html: str, *, drop_trackers: bool, fix_lazy: bool, drop_empty_: b
     return serialize_fragment(root) if changed else html
 
 
+# --- deciding, on nh3's output, whether the lxml post-pass can change anything.
+# nh3 serializes canonically: lower-case names, every attribute as name="value"
+# with &, ", <, > and U+00A0 escaped, every non-void element closed in order,
+# and "<" in text escaped.  So the regular expressions below read its output
+# exactly; anything that does not have that shape sends the fragment to the DOM.
+_ATTR = r'(?:\s[^\s="<>/]+(?:="[^"]*")?)'
+_IMG_TAG = re.compile(rf"<img({_ATTR}*)\s*/?>")
+_ATTR_VALUE = re.compile(r'\s([^\s="<>/]+)(?:="([^"]*)")?')
+_KEEP_EMPTY = "br|hr|img|video|audio|source|track|iframe|td|th|tr|picture"
+# An element (not one drop_empty keeps) holding only blanks and <br>s, or a void
+# element drop_empty would remove.
+_MAYBE_EMPTY = re.compile(
+    rf"<(?!(?:{_KEEP_EMPTY})[\s/>])[a-z][a-z0-9]*{_ATTR}*\s*>(?:\s|&nbsp;|<br{_ATTR}*\s*/?>)*</"
+    r"|<(?:wbr|col)[\s/>]"
+)
+# libxml2's HTML parser closes these open elements when the key element starts
+# (HTML5 does not): re-parsing such markup splits it and can leave empty
+# wrappers behind for drop_empty.  Measured over every pair of allowed tags.
+_H = ("h1", "h2", "h3", "h4", "h5", "h6")
+_LIBXML_CLOSES: dict[str, frozenset[str]] = {
+    "center": frozenset({"b", "i"}),
+    "dd": frozenset({"pre"}),
+    "dl": frozenset({"dt", "pre"}),
+    "dt": frozenset({"pre"}),
+    "li": frozenset({"dl", "li", "pre", *_H}),
+    "p": frozenset({"b", "i", "s", "small", "strike", "tt", "u", *_H}),
+    "pre": frozenset({"ul"}),
+    "table": frozenset({"a", "pre", *_H}),
+    "ul": frozenset({"pre"}),
+}
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr", "keygen", "basefont", "frame"})
+_TAG_SCAN = re.compile(r"<(/?)([a-z][a-z0-9]*)")
+
+
+def _image_to_drop(out: str) -> bool:
+    """Whether the tracker pass would drop an image of nh3 output ``out``.
+
+    The same tests as :func:`_post_pass` (no ``src``, 1×1, tracker URL) on the
+    attributes read from the serialized tags; ``True`` when unsure.
+    """
+    count = 0
+    for tag in _IMG_TAG.finditer(out):
+        count += 1
+        attrs: dict[str, str] = {}
+        for attr in _ATTR_VALUE.finditer(tag.group(1)):
+            value = attr.group(2) or ""
+            attrs.setdefault(attr.group(1), html_unescape(value) if "&" in value else value)
+        src = attrs.get("src")
+        w, h = _dimension(attrs.get("width")), _dimension(attrs.get("height"))
+        if not src or (w is not None and h is not None and w <= 1 and h <= 1) \
+                or is_tracker_url(src):
+            return True
+    return count != out.count("<img")
+
+
+def _maybe_empty(out: str) -> bool:
+    """Whether nh3 output ``out`` may hold an element drop_empty removes."""
+    return _MAYBE_EMPTY.search(out) is not None
+
+
+def _reparse_differs(out: str) -> bool:
+    """Whether lxml may read nh3 output ``out`` as a different tree.
+
+    A stack scan of the tags; ``True`` on any start tag libxml2 closes an open
+    ancestor for, and on anything not nested as nh3 writes it.
+    """
+    stack: list[str] = []
+    for closing, name in _TAG_SCAN.findall(out):
+        if closing:
+            if not stack or stack[-1] != name:
+                return True
+            stack.pop()
+        elif name not in _VOID:
+            closes = _LIBXML_CLOSES.get(name)
+            if closes is not None and not closes.isdisjoint(stack):
+                return True
+            stack.append(name)
+    return bool(stack)
+
+
 def sanitize_html(
     html: str,
     *,
@@ -297,9 +396,15 @@ def sanitize_html(
     lower = out.lower()
     needs_dom = (
         (fix_lazy_images and "data-" in lower)
-        or (drop_trackers and ("<img" in lower or "feedburner" in lower))
+        or (drop_trackers and "feedburner" in lower)
         or (drop_empty_wrappers and _EMPTY_WRAPPER.search(out) is not None)
     )
+    if not needs_dom and drop_trackers and "<img" in lower:
+        # Images alone: the DOM pass changes nothing unless an image goes, or
+        # (when it runs at all) drop_empty finds something in lxml's reading.
+        needs_dom = _image_to_drop(out) or (
+            drop_empty_wrappers and (_maybe_empty(out) or _reparse_differs(out))
+        )
     if not needs_dom:
         return out
     return _post_pass(out, drop_trackers=drop_trackers, fix_lazy=fix_lazy_images,
