@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import islice
 
 from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
@@ -390,9 +389,10 @@ def _best_story(
     """Return the active story whose centroid is most similar to ``vec``, and the cosine.
 
     Candidates are nominated through the term postings by the
-    :data:`PROBE_TERMS` heaviest terms of ``vec`` (a term in more than
-    :data:`MAX_PROBE_STORIES` active stories is too common to nominate); the
-    :data:`MAX_CANDIDATES` best by partial dot product are then scored exactly.
+    :data:`PROBE_TERMS` heaviest terms of ``vec``; the other terms add to
+    the nominees' dot products through the same postings.  A term in more
+    than :data:`MAX_PROBE_STORIES` active stories is too common to go through
+    the postings: it is added only to the :data:`MAX_CANDIDATES` best.
     With a ``threshold``, only a story whose centroid cosine and core cosine
     (:func:`_core_cosine`: terms most of its units carry) both reach it
     qualifies: a unit must match what the story is about, not just the few
@@ -400,28 +400,37 @@ def _best_story(
     """
     post = idx.term_post
     stories = idx.stories
-    probe = islice(vec.items(), PROBE_TERMS)  # vectors list their heaviest terms first
-    partial: dict[str, float] = {}
-    for t, w in probe:
+    dots: dict[str, float] = {}
+    common: list[tuple[str, float]] = []
+    limit = MAX_PROBE_STORIES
+    for i, (t, w) in enumerate(vec.items()):  # vectors list their heaviest terms first
         p = post.get(t)
-        if not p or len(p) > MAX_PROBE_STORIES:
+        if not p:
             continue
-        for sid, cw in p.items():
-            partial[sid] = partial.get(sid, 0.0) + w * cw
-    partial.pop(exclude, None)
-    if not partial:
+        if len(p) > limit:
+            common.append((t, w))
+        elif i < PROBE_TERMS:  # a heavy term nominates the stories that have it
+            for sid, cw in p.items():
+                dots[sid] = dots.get(sid, 0.0) + w * cw
+        else:  # a light one only adds to the nominees' dot products
+            for sid, cw in p.items():
+                if sid in dots:
+                    dots[sid] += w * cw
+    dots.pop(exclude, None)
+    if not dots:
         return None, 0.0
-    if len(partial) > MAX_CANDIDATES:
-        cands = heapq.nlargest(MAX_CANDIDATES, partial, key=partial.__getitem__)
+    if len(dots) > MAX_CANDIDATES:
+        cands = heapq.nlargest(MAX_CANDIDATES, dots, key=dots.__getitem__)
     else:
-        cands = list(partial)
+        cands = list(dots)
     best: StoryState | None = None
     best_key = (0.0, 0.0, "")
-    items = vec.items()
     for sid in cands:
         s = stories[sid]
-        c = s.centroid
-        dot = sum(w * c.get(t, 0.0) for t, w in items)
+        dot = dots[sid]
+        if common:
+            c = s.centroid
+            dot += sum(w * c.get(t, 0.0) for t, w in common)
         sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
         key = (sim, -s.first_ts, sid)
         if best is not None and key <= best_key:
