@@ -588,3 +588,20 @@ def test_worker_processes_give_the_same_result() -> None:
     assert one.relations == two.relations
     with pytest.raises(ValueError, match="workers"):
         link_items(items, workers=0)
+
+
+def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "linking.md"
+    if not doc.is_file():
+        pytest.skip("docs/linking.md not present")
+    text = doc.read_text(encoding="utf-8")
+    ns: dict[str, object] = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(block, ns)  # noqa: S102 - our own documentation examples
+    out = capsys.readouterr().out
+    expected = re.search(r"prints\n\n```text\n(.*?)```", text, re.S)
+    assert expected is not None
+    assert out.startswith(expected.group(1))
