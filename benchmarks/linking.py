@@ -18,8 +18,8 @@ are printed beside them.  Label fields (event, variant, dup_of, feed) are
 never read.
 
 Scale: the same ``link_items`` on 10k and 100k synthetic items (generated
-here, seeded), each size in a fresh process with ``workers=2`` (featurizing in
-a worker process while the main one links): best of two wall times, time
+here, seeded), each size in a fresh process with ``workers=2`` (one worker
+process featurizes while the main one links): best of two wall times, time
 ratio, items/s and peak RSS.
 
 Run:  python benchmarks/linking.py [--no-scale] [--no-baselines]

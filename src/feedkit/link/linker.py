@@ -129,11 +129,11 @@ def _link_parallel(
     """Featurize chunks in worker processes, link them here in order."""
     pending: deque[Future[tuple[list[_Features], dict[str, list[int]]]]] = deque()
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
         for chunk in todo:
             pending.append(pool.submit(featurize_chunk, chunk))
-            if len(pending) >= workers + 1:
+            if len(pending) >= workers:
                 break
         while pending:
             feats, caps = pending.popleft().result()
@@ -666,9 +666,10 @@ def link_items(
     is linked in publication order, ``chunk_size`` items at a time, exactly as
     if it had been fed chunk by chunk with an index (document frequencies and
     capitalization statistics grow chunk by chunk); this bounds memory.
-    With ``workers > 1`` and more than one chunk, chunks are featurized
-    (HTML to text, tokens, shingles, keys) in that many worker processes
-    while this process links the previous chunk; the result is identical.
+    ``workers`` counts processes: with ``workers > 1`` and more than one
+    chunk, ``workers - 1`` spawned worker processes featurize chunks (HTML to
+    text, tokens, shingles, keys, term counts) while this process links the
+    previous chunk; the result is identical.
     """
     if not 0.0 < story_threshold <= 1.0:
         raise ValueError("story_threshold must be in (0, 1]")
