@@ -164,3 +164,11 @@ def test_unterminated_tags_scan_linearly() -> None:
 def test_moderate_nesting_is_untouched() -> None:
     html = "<div>" * 200 + "x" + "</div>" * 200
     assert sanitize_html(html) == html
+
+
+def test_control_characters_written_as_references_do_not_survive() -> None:
+    from feedkit.clean.sanitize import sanitize_html as sanitize
+
+    out = sanitize("<p>a&#x1;b&#0;c&#xFFFE;d&#x0B;e</p>")
+    # &#0; becomes U+FFFD, as HTML5 parsing says; the rest cannot appear in XML
+    assert out == "<p>ab\ufffdcde</p>"

@@ -394,6 +394,9 @@ def sanitize_html(
         out: str = _CLEANERS[keep_structure].clean(html)
     finally:
         _BASE_URL.reset(token)
+    # nh3 decodes character references, so "&#x1;" comes out as a raw control
+    # character that XML cannot hold: strip those again on the way out.
+    out = XML_INVALID.sub("", out)
     lower = out.lower()
     needs_dom = (
         (fix_lazy_images and "data-" in lower)
