@@ -551,3 +551,30 @@ def select_prunable(
             if all(k in doomed for k in keys):
                 doomed.discard(max(keys, key=lambda k: newest[k]))
     return doomed
+
+
+class BlobMethods:
+    """The named-blob accessors both stores share, over their own ``_get_blob`` /
+    ``_set_blob`` (a store keeps opaque blobs by kind and key)."""
+
+    def _get_blob(self, kind: str, key: str) -> Blob | None:
+        raise NotImplementedError
+
+    def _set_blob(self, kind: str, key: str, data: Blob) -> None:
+        raise NotImplementedError
+
+    def get_boilerplate(self, feed_url: str) -> Blob | None:
+        """The learned boilerplate blob of a feed, as saved."""
+        return self._get_blob("boilerplate", feed_url)
+
+    def set_boilerplate(self, feed_url: str, data: Blob) -> None:
+        """Save a feed's learned boilerplate."""
+        self._set_blob("boilerplate", feed_url, data)
+
+    def get_link_index(self) -> Blob | None:
+        """The linking index blob, as saved."""
+        return self._get_blob("link_index", "")
+
+    def set_link_index(self, data: Blob) -> None:
+        """Save the linking index."""
+        self._set_blob("link_index", "", data)

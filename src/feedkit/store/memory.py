@@ -16,6 +16,7 @@ from ..errors import StoreError
 from ..model import Group, Item, Relation
 from .base import (
     Blob,
+    BlobMethods,
     ItemStatus,
     ItemVersion,
     PruneRow,
@@ -66,7 +67,7 @@ def _normal(state: SourceState) -> SourceState:
     )
 
 
-class MemoryStore:
+class MemoryStore(BlobMethods):
     """A :class:`~feedkit.store.base.Store` kept in dictionaries (thread-safe)."""
 
     def __init__(self) -> None:
@@ -404,22 +405,6 @@ class MemoryStore:
         with self._lock:
             self._check_open()
             self._blobs[(kind, key)] = data
-
-    def get_boilerplate(self, feed_url: str) -> Blob | None:
-        """The learned boilerplate blob of a feed, as saved."""
-        return self._get_blob("boilerplate", feed_url)
-
-    def set_boilerplate(self, feed_url: str, data: Blob) -> None:
-        """Save a feed's learned boilerplate."""
-        self._set_blob("boilerplate", feed_url, data)
-
-    def get_link_index(self) -> Blob | None:
-        """The linking index blob, as saved."""
-        return self._get_blob("link_index", "")
-
-    def set_link_index(self, data: Blob) -> None:
-        """Save the linking index."""
-        self._set_blob("link_index", "", data)
 
     # -- links ------------------------------------------------------------------------
 

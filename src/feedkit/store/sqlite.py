@@ -31,6 +31,7 @@ from ..errors import StoreError
 from ..model import Group, Item, Relation
 from .base import (
     Blob,
+    BlobMethods,
     ItemStatus,
     ItemVersion,
     PruneRow,
@@ -67,7 +68,7 @@ def _d(value: int | None) -> datetime | None:
     return None if value is None else from_micros(value)
 
 
-class SQLiteStore:
+class SQLiteStore(BlobMethods):
     """A :class:`~feedkit.store.base.Store` in one SQLite file.
 
     ``path`` is a file path (created with its schema when missing; migrated
@@ -570,22 +571,6 @@ class SQLiteStore:
                 "INSERT OR REPLACE INTO blobs (kind, key, data) VALUES (?, ?, ?)",
                 (kind, key, data),
             )
-
-    def get_boilerplate(self, feed_url: str) -> Blob | None:
-        """The learned boilerplate blob of a feed, as saved."""
-        return self._get_blob("boilerplate", feed_url)
-
-    def set_boilerplate(self, feed_url: str, data: Blob) -> None:
-        """Save a feed's learned boilerplate."""
-        self._set_blob("boilerplate", feed_url, data)
-
-    def get_link_index(self) -> Blob | None:
-        """The linking index blob, as saved."""
-        return self._get_blob("link_index", "")
-
-    def set_link_index(self, data: Blob) -> None:
-        """Save the linking index."""
-        self._set_blob("link_index", "", data)
 
     # -- links ---------------------------------------------------------------------
 
