@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..errors import StoreError
+from .stories import CAPS_LOWER, CAPS_SHIFT
 
 __all__ = ["INDEX_VERSION", "LinkIndex"]
 
@@ -124,7 +125,7 @@ class LinkIndex:
         self.common: set[int] = set()
         self.sample_heap: list[tuple[float, str]] = []
         self.df: dict[str, int] = {}
-        self.caps: dict[str, list[int]] = {}
+        self.caps: dict[str, int] = {}  # capital << CAPS_SHIFT | lower
         self.n_docs = 0
         self.stories: dict[str, StoryState] = {}
         self.term_post: dict[str, dict[str, float]] = {}
@@ -389,7 +390,7 @@ class LinkIndex:
             "titles": {k: list(v) for k, v in self.titles.items()},
             "common": sorted(self.common),
             "df": dict(self.df),
-            "caps": {k: list(v) for k, v in self.caps.items()},
+            "caps": {k: [v >> CAPS_SHIFT, v & CAPS_LOWER] for k, v in self.caps.items()},
             "n_docs": self.n_docs,
             "stories": stories,
             "pending_nav": {k: [list(p) for p in v] for k, v in self.pending_nav.items()},
@@ -434,7 +435,9 @@ class LinkIndex:
             idx.titles = {str(k): [str(x) for x in v] for k, v in data["titles"].items()}
             idx.common = {int(h) for h in data["common"]}
             idx.df = {str(k): int(v) for k, v in data["df"].items()}
-            idx.caps = {str(k): [int(v[0]), int(v[1])] for k, v in data["caps"].items()}
+            idx.caps = {
+                str(k): int(v[0]) << CAPS_SHIFT | int(v[1]) for k, v in data["caps"].items()
+            }
             idx.n_docs = int(data["n_docs"])
             for sid, members, centroid, support, first, last, units, active in data["stories"]:
                 s = StoryState(

@@ -70,7 +70,7 @@ def _link_chunk(
     idx: LinkIndex,
     batch: _Batch,
     feats: Sequence[_Features],
-    chunk_caps: dict[str, list[int]],
+    chunk_caps: dict[str, int],
     *,
     story_threshold: float,
     jaccard: float,
@@ -79,13 +79,9 @@ def _link_chunk(
     """Link one time-ordered, featurized chunk of new items into ``idx``."""
     recs: list[ItemRecord] = []
     caps = idx.caps
-    for t, (c, lo) in chunk_caps.items():
-        have = caps.get(t)
-        if have is None:
-            caps[t] = [c, lo]
-        else:
-            have[0] += c
-            have[1] += lo
+    get = caps.get
+    for t, c in chunk_caps.items():  # packed counts: adding adds both
+        caps[t] = get(t, 0) + c
     surfaces = batch.surfaces
     for rec, guid, chash, raw, surf, nav in feats:
         iid = rec.id
@@ -127,7 +123,7 @@ def _link_parallel(
     options: dict[str, float],
 ) -> None:
     """Featurize chunks in worker processes, link them here in order."""
-    pending: deque[Future[tuple[list[_Features], dict[str, list[int]]]]] = deque()
+    pending: deque[Future[tuple[list[_Features], dict[str, int]]]] = deque()
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
@@ -256,14 +252,14 @@ def _featurize(
 
 def featurize_chunk(
     timed: Sequence[tuple[float, Item]],
-) -> tuple[list[_Features], dict[str, list[int]]]:
+) -> tuple[list[_Features], dict[str, int]]:
     """Featurize a time-ordered chunk; also count its capitalization evidence.
 
     Pure and picklable in and out, so :func:`link_items` can run it in worker
     processes (``workers=``) while the main process links the previous chunk.
     """
     feats = []
-    caps: dict[str, list[int]] = {}
+    caps: dict[str, int] = {}
     for ts, it in timed:
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
         count_capitals(title_toks, caps)

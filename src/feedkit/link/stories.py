@@ -54,26 +54,30 @@ VECTOR_TERMS = 32
 BODY_WORDS = 300
 
 
-def count_capitals(tokens: Iterable[tuple[str, int, str]], caps: dict[str, list[int]]) -> None:
-    """Add capitalization evidence of ``tokens`` to ``caps``: ``{term: [capital, lower]}``.
+#: ``caps`` values pack two counts: ``capital << CAPS_SHIFT | lower``.
+CAPS_SHIFT = 32
+#: Mask of the lower-case count in a ``caps`` value.
+CAPS_LOWER = (1 << CAPS_SHIFT) - 1
+_ONE_CAPITAL = 1 << CAPS_SHIFT
 
-    Only informative positions count: a capitalized word inside a sentence
-    (:attr:`Token.ENTITY`, words only, not numbers or acronyms) and a
-    lower-case word (:attr:`Token.WORD`).
+
+def count_capitals(tokens: Iterable[tuple[str, int, str]], caps: dict[str, int]) -> None:
+    """Add capitalization evidence of ``tokens`` to ``caps``.
+
+    ``caps`` maps a term to ``capital << CAPS_SHIFT | lower`` — two counts in
+    one int, so merging two tables is adding their values, and a large
+    vocabulary costs no small lists (nothing for the cycle collector to
+    walk).  Only informative positions count: a capitalized word inside a
+    sentence (:attr:`Token.ENTITY`, words only, not numbers or acronyms) and
+    a lower-case word (:attr:`Token.WORD`).
     """
+    word, ent, one_cap = Token.WORD, Token.ENTITY, _ONE_CAPITAL
+    get = caps.get
     for term, kind, surface in tokens:
-        if kind == Token.WORD:
-            c = caps.get(term)
-            if c is None:
-                caps[term] = [0, 1]
-            else:
-                c[1] += 1
-        elif kind == Token.ENTITY and surface[:1].isupper() and not surface.isupper():
-            c = caps.get(term)
-            if c is None:
-                caps[term] = [1, 0]
-            else:
-                c[0] += 1
+        if kind == word:
+            caps[term] = get(term, 0) + 1
+        elif kind == ent and surface[:1].isupper() and not surface.isupper():
+            caps[term] = get(term, 0) + one_cap
 
 
 #: ``raw_terms`` flags: written as an entity / capitalized where that says nothing.
@@ -112,9 +116,7 @@ def raw_terms(
     return raw, surf
 
 
-def weigh_terms(
-    raw: Mapping[str, int], caps: Mapping[str, list[int]] | None = None
-) -> dict[str, float]:
+def weigh_terms(raw: Mapping[str, int], caps: Mapping[str, int] | None = None) -> dict[str, float]:
     """Turn :func:`raw_terms` counts into boosted frequencies ``{term: (1 + ln tf) * boost}``.
 
     A term gets :data:`ENTITY_BOOST` when it was written as an entity, or
@@ -130,8 +132,8 @@ def weigh_terms(
         if packed & _ENTITY_SEEN:
             boost = ENTITY_BOOST
         elif packed & _CAPITAL_SEEN and caps is not None:
-            c = caps.get(t)
-            if c is not None and c[0] > c[1]:
+            c = caps.get(t, 0)
+            if c >> CAPS_SHIFT > c & CAPS_LOWER:
                 boost = ENTITY_BOOST
         out[t] = (1.0 + log(packed >> 2)) * boost
     return out
@@ -141,7 +143,7 @@ def item_terms(
     title_tokens: Iterable[tuple[str, int, str]],
     body_tokens: Iterable[tuple[str, int, str]],
     surfaces: dict[str, str] | None = None,
-    caps: Mapping[str, list[int]] | None = None,
+    caps: Mapping[str, int] | None = None,
 ) -> dict[str, float]:
     """:func:`raw_terms` then :func:`weigh_terms`; ``surfaces`` collects written forms."""
     raw, surf = raw_terms(title_tokens, body_tokens)
