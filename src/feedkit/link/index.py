@@ -120,7 +120,7 @@ class LinkIndex:
         self.url_keys: dict[str, str] = {}
         self.guid_keys: dict[str, str] = {}
         self.content_keys: dict[str, str] = {}
-        self.titles: dict[str, list[str]] = {}
+        self.titles: dict[str, tuple[str, ...]] = {}  # newest last
         self.postings: dict[int, list[str]] = {}
         self.common: set[int] = set()
         self.sample_heap: list[tuple[float, str]] = []
@@ -432,7 +432,7 @@ class LinkIndex:
             idx.url_keys = {str(k): str(v) for k, v in data["url_keys"].items()}
             idx.guid_keys = {str(k): str(v) for k, v in data["guid_keys"].items()}
             idx.content_keys = {str(k): str(v) for k, v in data["content_keys"].items()}
-            idx.titles = {str(k): [str(x) for x in v] for k, v in data["titles"].items()}
+            idx.titles = {str(k): tuple(str(x) for x in v) for k, v in data["titles"].items()}
             idx.common = {int(h) for h in data["common"]}
             idx.df = {str(k): int(v) for k, v in data["df"].items()}
             idx.caps = {

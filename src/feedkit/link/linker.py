@@ -358,12 +358,8 @@ def _dedupe(
                     ):
                         _dup_link(idx, batch, rec, o, 0.9, "same headline (no body to compare)")
                         break
-            if seen is None:
-                idx.titles[tkey] = [iid]
-            else:
-                seen.append(iid)
-                if len(seen) > MAX_TITLE_POSTING:
-                    del seen[0]
+            # tuples of str: the cycle collector stops tracking them
+            idx.titles[tkey] = (iid,) if seen is None else (*seen[1 - MAX_TITLE_POSTING :], iid)
         idx.add_samples(rec)
 
 
