@@ -578,3 +578,31 @@ class BlobMethods:
     def set_link_index(self, data: Blob) -> None:
         """Save the linking index."""
         self._set_blob("link_index", "", data)
+
+
+#: An item ready to store: the item, its JSON, the hash of that JSON, its raw hash.
+PreparedItem = tuple[Item, str, str, "str | None"]
+
+
+def prepare_items(
+    items: Sequence[Item], raw_hashes: Sequence[str | None] | None
+) -> list[PreparedItem]:
+    """Serialise and hash every item before a store changes anything.
+
+    Fails early (``StoreError``) when ``raw_hashes`` does not pair with
+    ``items``; the same id twice in one batch keeps the last one.
+    """
+    if raw_hashes is not None and len(raw_hashes) != len(items):
+        raise StoreError("raw_hashes must have one entry per item")
+    out: dict[str, PreparedItem] = {}
+    for index, item in enumerate(items):
+        data = item_to_json(item)
+        out.pop(item.id, None)  # the same id twice in one batch: the last one wins
+        out[item.id] = (item, data, hash_text(data), raw_hashes[index] if raw_hashes else None)
+    return list(out.values())
+
+
+def check_blob(data: object, what: str = "a blob") -> None:
+    """Raise ``StoreError`` unless ``data`` is ``str`` or ``bytes`` (what blobs hold)."""
+    if not isinstance(data, (str, bytes)):
+        raise StoreError(f"{what} must be str or bytes, not {type(data).__name__}")

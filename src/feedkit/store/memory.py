@@ -19,16 +19,17 @@ from .base import (
     BlobMethods,
     ItemStatus,
     ItemVersion,
+    PreparedItem,
     PruneRow,
     RetentionPolicy,
     SourceState,
     StoredItem,
     UpsertResult,
+    check_blob,
     classify_item,
     from_micros,
-    hash_text,
-    item_to_json,
     now_utc,
+    prepare_items,
     select_prunable,
     to_micros,
     to_utc,
@@ -224,7 +225,7 @@ class MemoryStore(BlobMethods):
         now: datetime | None = None,
     ) -> UpsertResult:
         """Insert or update a source's items, all or nothing."""
-        prepared = _prepare(items, raw_hashes)
+        prepared = prepare_items(items, raw_hashes)
         with self._lock:
             self._check_open()
             if source not in self._sources:
@@ -242,9 +243,9 @@ class MemoryStore(BlobMethods):
         now: datetime | None = None,
     ) -> UpsertResult:
         """Save the source state and upsert its items, all or nothing."""
-        prepared = _prepare(items, raw_hashes)
-        if boilerplate is not None and not isinstance(boilerplate, (str, bytes)):
-            raise StoreError("boilerplate must be str or bytes")
+        prepared = prepare_items(items, raw_hashes)
+        if boilerplate is not None:
+            check_blob(boilerplate, "boilerplate")
         stamp = to_micros(now_utc(now))
         with self._lock:
             self._check_open()
@@ -271,12 +272,12 @@ class MemoryStore(BlobMethods):
         )
 
     def _upsert(
-        self, source: str, prepared: list[tuple[Item, str, str | None]], now: int
+        self, source: str, prepared: list[PreparedItem], now: int
     ) -> UpsertResult:
         entry = self._sources[source]
         statuses: dict[str, ItemStatus] = {}
         counts = {"new": 0, "updated": 0, "unchanged": 0}
-        for item, content_hash, raw_hash in prepared:
+        for item, _data, content_hash, raw_hash in prepared:
             old = entry.items.get(item.id)
             status, write = classify_item(
                 old.raw_hash if old else None,
@@ -400,8 +401,7 @@ class MemoryStore(BlobMethods):
             return self._blobs.get((kind, key))
 
     def _set_blob(self, kind: str, key: str, data: Blob) -> None:
-        if not isinstance(data, (str, bytes)):
-            raise StoreError(f"a blob must be str or bytes, not {type(data).__name__}")
+        check_blob(data)
         with self._lock:
             self._check_open()
             self._blobs[(kind, key)] = data
@@ -465,16 +465,3 @@ class MemoryStore(BlobMethods):
                 entry.versions.pop(item_id, None)
             return len(doomed)
 
-
-def _prepare(
-    items: Sequence[Item], raw_hashes: Sequence[str | None] | None
-) -> list[tuple[Item, str, str | None]]:
-    """Serialise (to hash, and to fail early) every item before anything changes."""
-    if raw_hashes is not None and len(raw_hashes) != len(items):
-        raise StoreError("raw_hashes must have one entry per item")
-    out: dict[str, tuple[Item, str, str | None]] = {}
-    for index, item in enumerate(items):
-        content_hash = hash_text(item_to_json(item))
-        out.pop(item.id, None)  # the same id twice in one batch: the last one wins
-        out[item.id] = (item, content_hash, raw_hashes[index] if raw_hashes else None)
-    return list(out.values())

@@ -34,17 +34,18 @@ from .base import (
     BlobMethods,
     ItemStatus,
     ItemVersion,
+    PreparedItem,
     PruneRow,
     RetentionPolicy,
     SourceState,
     StoredItem,
     UpsertResult,
+    check_blob,
     classify_item,
     from_micros,
-    hash_text,
     item_from_json,
-    item_to_json,
     now_utc,
+    prepare_items,
     select_prunable,
     to_micros,
 )
@@ -338,7 +339,7 @@ class SQLiteStore(BlobMethods):
         now: datetime | None = None,
     ) -> UpsertResult:
         """Insert or update a source's items in one transaction."""
-        prepared = _prepare(items, raw_hashes)
+        prepared = prepare_items(items, raw_hashes)
         with self._write() as conn:
             if self._resolve(conn, source) != source:
                 raise StoreError(f"unknown source: {source!r}")
@@ -355,9 +356,9 @@ class SQLiteStore(BlobMethods):
         now: datetime | None = None,
     ) -> UpsertResult:
         """Save the source state and upsert its items in ONE transaction."""
-        prepared = _prepare(items, raw_hashes)
-        if boilerplate is not None and not isinstance(boilerplate, (str, bytes)):
-            raise StoreError("boilerplate must be str or bytes")
+        prepared = prepare_items(items, raw_hashes)
+        if boilerplate is not None:
+            check_blob(boilerplate, "boilerplate")
         stamp = to_micros(now_utc(now))
         with self._write() as conn:
             self._save_source(conn, state)
@@ -393,7 +394,7 @@ class SQLiteStore(BlobMethods):
     def _upsert(
         conn: sqlite3.Connection,
         source: str,
-        prepared: list[tuple[Item, str, str, str | None]],
+        prepared: list[PreparedItem],
         now: int,
     ) -> UpsertResult:
         if not prepared:
@@ -564,8 +565,7 @@ class SQLiteStore(BlobMethods):
         return data if isinstance(data, (str, bytes)) else str(data)
 
     def _set_blob(self, kind: str, key: str, data: Blob) -> None:
-        if not isinstance(data, (str, bytes)):
-            raise StoreError(f"a blob must be str or bytes, not {type(data).__name__}")
+        check_blob(data)
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO blobs (kind, key, data) VALUES (?, ?, ?)",
@@ -705,16 +705,3 @@ def _source_from_row(row: tuple[Any, ...], history: tuple[str, ...]) -> SourceSt
         url_history=history,
     )
 
-
-def _prepare(
-    items: Sequence[Item], raw_hashes: Sequence[str | None] | None
-) -> list[tuple[Item, str, str, str | None]]:
-    """Serialise and hash every item before the transaction starts."""
-    if raw_hashes is not None and len(raw_hashes) != len(items):
-        raise StoreError("raw_hashes must have one entry per item")
-    out: dict[str, tuple[Item, str, str, str | None]] = {}
-    for index, item in enumerate(items):
-        data = item_to_json(item)
-        out.pop(item.id, None)  # the same id twice in one batch: the last one wins
-        out[item.id] = (item, data, hash_text(data), raw_hashes[index] if raw_hashes else None)
-    return list(out.values())
