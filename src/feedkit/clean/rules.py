@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -185,11 +185,7 @@ class RuleSet:
     @cached_property
     def token_index(self) -> dict[str, Rule]:
         """Exact class/id token -> the first rule naming it."""
-        index: dict[str, Rule] = {}
-        for rule in self.rules:
-            for tok in rule.tokens:
-                index.setdefault(tok.casefold(), rule)
-        return index
+        return _first_rule_by(self.rules, "tokens", str.casefold)
 
     @cached_property
     def token_regexes(self) -> tuple[tuple[re.Pattern[str], Rule], ...]:
@@ -203,29 +199,17 @@ class RuleSet:
     @cached_property
     def role_index(self) -> dict[str, Rule]:
         """``role`` attribute value -> rule."""
-        index: dict[str, Rule] = {}
-        for rule in self.rules:
-            for role in rule.roles:
-                index.setdefault(role.casefold(), rule)
-        return index
+        return _first_rule_by(self.rules, "roles", str.casefold)
 
     @cached_property
     def tag_index(self) -> dict[str, Rule]:
         """Element name -> rule."""
-        index: dict[str, Rule] = {}
-        for rule in self.rules:
-            for tag in rule.tags:
-                index.setdefault(tag.casefold(), rule)
-        return index
+        return _first_rule_by(self.rules, "tags", str.casefold)
 
     @cached_property
     def phrase_index(self) -> dict[str, Rule]:
         """Normalized phrase -> rule."""
-        index: dict[str, Rule] = {}
-        for rule in self.rules:
-            for phrase in rule.phrases:
-                index.setdefault(normalize_text(phrase), rule)
-        return index
+        return _first_rule_by(self.rules, "phrases", normalize_text)
 
     @cached_property
     def text_regexes(self) -> tuple[tuple[re.Pattern[str], Rule], ...]:
@@ -728,3 +712,14 @@ def _rules() -> Iterator[Rule]:
 
 DEFAULT_RULES: RuleSet = RuleSet(tuple(_rules()))
 """The built-in rule set (importable and extensible; see :class:`RuleSet`)."""
+
+
+def _first_rule_by(
+    rules: Sequence[Rule], field: str, key: Callable[[str], str]
+) -> dict[str, Rule]:
+    """Map ``key(value)`` of every value in each rule's ``field`` to the first rule naming it."""
+    index: dict[str, Rule] = {}
+    for rule in rules:
+        for value in getattr(rule, field):
+            index.setdefault(key(value), rule)
+    return index
