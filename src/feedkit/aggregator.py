@@ -37,9 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -59,8 +63,6 @@ from .store.base import RetentionPolicy, SourceState, Store, item_hash
 from .store.memory import MemoryStore
 
 if TYPE_CHECKING:
-    import os
-
     from .fetch.http import Fetcher
     from .link import LinkIndex, LinkResult
 
@@ -68,6 +70,12 @@ __all__ = ["Aggregator", "SourceResult", "StoredLinks"]
 
 Status = Literal["ok", "not_modified", "error"]
 Cleaner = Callable[..., Any]
+
+#: With ``processes=None`` (auto), an update of at least this many sources
+#: parses and cleans in worker processes (fewer: the start-up is not worth it).
+AUTO_PROCESS_MIN_SOURCES = 32
+#: The most worker processes auto mode starts.
+AUTO_PROCESS_MAX = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +260,36 @@ def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> 
     return _Prepared(parsed.feed, parsed.warnings, parsed.parser, raw, cleaned, seen, blob)
 
 
+class _CPU:
+    """Where one update parses and cleans: worker processes, else this process.
+
+    In this process the work is serialised by a lock: lxml releases and
+    retakes the GIL so often that several threads parsing at once are
+    slower together than one alone.  A broken pool (a worker killed, say)
+    is dropped and the work done here instead.
+    """
+
+    def __init__(self, pool: Executor | None, lock: threading.Lock) -> None:
+        self._pool = pool
+        self._lock = lock
+
+    def prepare(self, job: _Job) -> _Prepared:
+        pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(prepare_source, job).result()
+            except (BrokenProcessPool, RuntimeError, pickle.PicklingError):
+                # RuntimeError: the pool was shut down under us (closing)
+                self._pool = None
+        with self._lock:
+            return prepare_source(job)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 class Aggregator:
     """Fetch, parse, clean, link, store and emit a set of feed sources.
 
@@ -270,6 +308,20 @@ class Aggregator:
     per-host bound.  ``retention``, when given, is applied after every
     update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
     for :meth:`raw_items` (default: only without a store).
+
+    ``workers`` threads fetch; parsing and cleaning (CPU work) run either
+    in this process, one document at a time (threads doing lxml work side
+    by side only fight over the GIL), or in ``processes`` worker processes.
+    ``processes=None`` (the default) picks: on Linux, an update of at least
+    :data:`AUTO_PROCESS_MIN_SOURCES` sources uses one worker process per
+    CPU (at most :data:`AUTO_PROCESS_MAX`, forked when the update starts and
+    stopped when it ends); smaller updates, other platforms, ``fulltext``
+    and cleaners that cannot be pickled stay in this process.  ``0`` never
+    starts processes; ``N > 0`` asks for N (where ``fork`` is unavailable
+    they are spawned, which needs the usual ``if __name__ == "__main__":``
+    guard in the calling script).  A worker process that dies makes the
+    update fall back to this process; results do not depend on where the
+    work ran.
     """
 
     def __init__(
@@ -290,7 +342,10 @@ class Aggregator:
         respect_schedule: bool | None = None,
         retention: RetentionPolicy | None = None,
         keep_raw: bool | None = None,
+        processes: int | None = None,
     ) -> None:
+        if processes is not None and processes < 0:
+            raise ValueError("processes must be None or >= 0")
         self._store: Store = store if store is not None else MemoryStore()
         self._fetcher = fetcher
         self._cleaners = list(cleaners) if cleaners is not None else None
@@ -308,6 +363,9 @@ class Aggregator:
         self._raw: dict[str, bytes] = {}
         self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
+        self._processes = processes
+        # One parse-and-clean at a time in this process (see the class docstring).
+        self._cpu_lock = threading.Lock()
         self._link_result: LinkResult | StoredLinks | None = None
         #: The typed error of the last linking step, if it failed (items are kept).
         self.link_error: LinkError | None = None
@@ -448,15 +506,22 @@ class Aggregator:
                 )
         if targets:
             workers = min(self._workers, len(targets))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
-                futures: dict[Future[SourceResult], str] = {
-                    pool.submit(
-                        self._update_one, state.url, gates[_host_of(state.url)], changed
-                    ): state.url
-                    for state in targets
-                }
-                for future in as_completed(futures):
-                    yield future.result()
+            cpu = _CPU(self._start_processes(len(targets)), self._cpu_lock)
+            try:
+                with ThreadPoolExecutor(
+                    max_workers=workers, thread_name_prefix="feedkit"
+                ) as pool:
+                    futures: dict[Future[SourceResult], str] = {
+                        pool.submit(
+                            self._update_one, state.url, gates[_host_of(state.url)], changed,
+                            cpu,
+                        ): state.url
+                        for state in targets
+                    }
+                    for future in as_completed(futures):
+                        yield future.result()
+            finally:
+                cpu.close()
         self.link_error = None
         if self._link and changed:
             try:
@@ -468,6 +533,39 @@ class Aggregator:
                 self.link_error.__cause__ = exc
         if self._retention is not None:
             self._store.prune(self._retention, now=now)
+
+    def _start_processes(self, sources: int) -> Executor | None:
+        """The worker-process pool for this update, or None (see the class docstring)."""
+        wanted = self._processes
+        fork = sys.platform.startswith("linux")
+        if wanted is None:
+            cpus = os.cpu_count() or 1
+            if not fork or cpus < 2 or sources < AUTO_PROCESS_MIN_SOURCES:
+                return None
+            wanted = min(cpus, AUTO_PROCESS_MAX)
+        if wanted == 0 or self._fulltext or not self._clean_picklable():
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        try:
+            executor = ProcessPoolExecutor(max_workers=wanted, mp_context=context)
+            # Start the workers now, before the fetch threads exist (forking a
+            # process that runs many threads is how deadlocks are made).
+            executor.submit(int).result()
+        except (OSError, BrokenProcessPool):
+            return None  # no processes to be had: this process does the work
+        return executor
+
+    def _clean_picklable(self) -> bool:
+        if self._cleaners is None:
+            return True
+        try:
+            pickle.dumps(self._cleaners)
+        except Exception:  # lambdas, closures, objects holding locks ...
+            return False
+        return True
 
     def _fetch(self, state: SourceState) -> FetchResult:
         raw = self._raw.get(state.url)
@@ -487,7 +585,7 @@ class Aggregator:
         )
 
     def _update_one(
-        self, key: str, gate: threading.Semaphore | None, changed: list[Item]
+        self, key: str, gate: threading.Semaphore | None, changed: list[Item], cpu: _CPU
     ) -> SourceResult:
         """Update one source; never raises (a failure becomes an error result)."""
         started = self._current_time()
@@ -507,7 +605,7 @@ class Aggregator:
             if fetched.permanent_redirect and fetched.permanent_redirect != state.url:
                 state = self._store.move_source(state.url, fetched.permanent_redirect, now=started)
                 moved_to = state.url
-            return self._process(state, fetched, started, moved_to, changed, key)
+            return self._process(state, fetched, started, moved_to, changed, key, cpu)
         except FeedkitError as exc:
             return self._failed(key, state, exc, started)
         except Exception as exc:  # a plugin or a bug must not stop the others
@@ -544,6 +642,7 @@ class Aggregator:
         moved_to: str | None,
         changed: list[Item],
         key: str,
+        cpu: _CPU,
     ) -> SourceResult:
         if fetched.not_modified or fetched.content is None:
             fresh = after_success(
@@ -576,7 +675,11 @@ class Aggregator:
             cleaners=self._cleaners,
             keep_raw=self._keep_raw,
         )
-        prepared = prepare_source(job, upgrade=self._upgrade if self._fulltext else None)
+        prepared = (
+            prepare_source(job, upgrade=self._upgrade)
+            if self._fulltext  # fetches pages: not under the CPU lock
+            else cpu.prepare(job)
+        )
         if self._keep_raw:
             with self._lock:
                 self._raw_items[state.url] = list(prepared.raw)

@@ -8,9 +8,9 @@ objects and returns new ones; nothing here does I/O.  Use
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "Author",
@@ -36,6 +36,11 @@ class Author:
     email: str | None = None
     uri: str | None = None
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as a constructor call: several times cheaper to load than the
+        # field-by-field state of a slotted dataclass (worker processes send many).
+        return (Author, tuple(getattr(self, name) for name in _FIELDS['Author']))
+
 
 @dataclass(frozen=True, slots=True)
 class Enclosure:
@@ -44,6 +49,11 @@ class Enclosure:
     url: str
     type: str | None = None
     length: int | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as a constructor call: several times cheaper to load than the
+        # field-by-field state of a slotted dataclass (worker processes send many).
+        return (Enclosure, tuple(getattr(self, name) for name in _FIELDS['Enclosure']))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +69,11 @@ class NavLink:
     rel: str
     url: str | None = None
     title: str | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as a constructor call: several times cheaper to load than the
+        # field-by-field state of a slotted dataclass (worker processes send many).
+        return (NavLink, tuple(getattr(self, name) for name in _FIELDS['NavLink']))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,11 @@ class Item:
     navigation: tuple[NavLink, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as a constructor call: several times cheaper to load than the
+        # field-by-field state of a slotted dataclass (worker processes send many).
+        return (Item, tuple(getattr(self, name) for name in _FIELDS['Item']))
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:
@@ -103,6 +123,11 @@ class Feed:
     self_url: str | None = None
     ttl_minutes: int | None = None
     format: str | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as a constructor call: several times cheaper to load than the
+        # field-by-field state of a slotted dataclass (worker processes send many).
+        return (Feed, tuple(getattr(self, name) for name in _FIELDS['Feed']))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +194,10 @@ class Group:
     id: str
     item_ids: tuple[str, ...]
     reason: str = ""
+
+
+#: Field names in constructor order, for the ``__reduce__`` methods above.
+_FIELDS: Mapping[str, tuple[str, ...]] = {
+    cls.__name__: tuple(f.name for f in fields(cls))
+    for cls in (Author, Enclosure, NavLink, Item, Feed)
+}
