@@ -89,3 +89,24 @@ def test_bad_db_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[s
     bad.write_bytes(b"not a database at all" * 50)
     assert main(["sources", "--db", str(bad)]) == 1
     assert "StoreError" in capsys.readouterr().err
+
+
+def test_update_with_worker_processes_and_bad_process_count(
+    server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = []
+    for n in range(3):
+        server.routes[f"/p{n}.xml"] = versioned(
+            lambda n=n: rss(f"p{n}", [(n * 10 + i, f"Story {i} of {n}") for i in range(2)]),
+            lambda n=n: f'"p{n}"',
+        )
+        urls.append(server.url(f"/p{n}.xml"))
+    db = str(tmp_path / "p.db")
+    assert main(["add", *urls, "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["update", "--db", db, "--processes", "2", "--no-link"]) == 0
+    assert "3 of 3 sources updated (0 failed): 6 new" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["update", "--db", db, "--processes", "-1"])
+    assert exit_info.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err

@@ -5,7 +5,7 @@
 
 With a persistent store (``--db PATH``, default ``$FEEDKIT_DB`` or
 ``./feedkit.db``): ``feedkit add URL...``, ``feedkit import FILE.opml``,
-``feedkit update [--workers N]`` (due sources only; a progress bar on a
+``feedkit update [--workers N] [--processes N]`` (due sources only; a progress bar on a
 terminal and a per-source summary), ``feedkit emit --format atom|rss|json
 [-o OUT]``, ``feedkit sources`` (status table), ``feedkit remove URL``.  Sources are
 URLs, files, OPML files, or ``-`` for a feed on standard input, so the
@@ -186,6 +186,16 @@ def _open_store(args: argparse.Namespace) -> SQLiteStore:
     return SQLiteStore(args.db or default_db())
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
+    return value
+
+
 def _store_aggregator(store: SQLiteStore, args: argparse.Namespace) -> Aggregator:
     from .aggregator import Aggregator
 
@@ -194,6 +204,7 @@ def _store_aggregator(store: SQLiteStore, args: argparse.Namespace) -> Aggregato
         workers=getattr(args, "workers", 8),
         per_host=getattr(args, "per_host", 2),
         link=not getattr(args, "no_link", False),
+        processes=getattr(args, "processes", None),
     )
 
 
@@ -367,6 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(upd)
     upd.add_argument("--workers", type=int, default=8, help="concurrent fetches")
     upd.add_argument("--per-host", type=int, default=2, help="concurrent fetches per host")
+    upd.add_argument(
+        "--processes",
+        type=_non_negative,
+        default=None,
+        metavar="N",
+        help="worker processes that parse and clean (0: none; default: one per CPU"
+        " for large updates on Linux)",
+    )
     upd.add_argument("--force", action="store_true", help="fetch every source, due or not")
     upd.add_argument("--no-link", action="store_true", help="skip duplicate/story linking")
     upd.set_defaults(func=_cmd_update)
