@@ -135,13 +135,15 @@ def clean_batch(
     # that what the rules already removed is not learned again.
     split = next((i for i, c in enumerate(chain) if c is strip_learned), None)
     phases = [chain] if split is None else [chain[:split], chain[split:]]
+    # parsed trees are only worth keeping for strip_learned, with something to apply
+    ctx.share_fragments = split is not None and (learn or bool(given))
     # (position, original, current) so drops report the item as it came in
     current: list[tuple[int, Item, Item]] = [(i, item, item) for i, item in enumerate(items)]
     for n, phase in enumerate(phases):
         if n == 1 and learn:
             fresh = LearnedBoilerplate.learn(
                 [c for _, _, c in current], min_items=min_items, min_share=min_share,
-                keys_out=ctx.item_keys, blocks_in=ctx.item_blocks,
+                keys_out=ctx.item_keys, blocks_in=ctx.item_blocks, key_memo=ctx.key_memo,
             )
             ctx.learned = fresh.merge(given)
         survivors: list[tuple[int, Item, Item]] = []

@@ -22,13 +22,14 @@ mostly links is kept: the article itself is never eaten.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
 from ..model import NavLink
 from .dom import (
     BLOCK_TAGS,
+    Fragment,
     Unit,
     drop_empty,
     element_text,
@@ -78,7 +79,9 @@ class FieldResult:
 
     ``blocks`` are ``(text, shape)`` of the learnable lines left (see
     :func:`feedkit.clean.template.learnable`), so that per-feed learning does
-    not parse the field again.
+    not parse the field again.  ``fragment`` is the parsed field, when asked
+    for (``keep_tree=True``) and nothing was removed, so that a later step
+    need not parse it again.
     """
 
     html: str
@@ -86,6 +89,7 @@ class FieldResult:
     hits: tuple[Hit, ...] = ()
     navigation: tuple[NavLink, ...] = ()
     blocks: tuple[tuple[str, str | None], ...] | None = None
+    fragment: Fragment | None = field(default=None, compare=False, repr=False)
 
 
 def split_label(
@@ -387,14 +391,21 @@ def _at_block_end(el: HtmlElement) -> bool:
 
 
 def strip_boilerplate_html(
-    html: str, rules: RuleSet = DEFAULT_RULES, *, title: str | None = None
+    html: str,
+    rules: RuleSet = DEFAULT_RULES,
+    *,
+    title: str | None = None,
+    keep_tree: bool = False,
 ) -> FieldResult:
     """Remove boilerplate from one HTML fragment.
 
     ``title`` is the item's own title (lets ``Continue reading {title}``
     patterns match, and is never removed by itself).  Returns the new HTML
     (unchanged text when nothing matched), the removals and the navigation
-    links captured from removed navigation blocks.
+    links captured from removed navigation blocks.  ``keep_tree=True`` also
+    returns the parsed fragment in ``FieldResult.fragment`` when nothing
+    matched (for the learned-boilerplate step, which then does not parse the
+    field again).
     """
     if not html or not html.strip():
         return FieldResult(html, False)
@@ -423,9 +434,11 @@ def strip_boilerplate_html(
             break
     else:
         units = iter_units(root)
-    blocks = tuple((u.text, u.shape()) for u in units if learnable(u))
+    lines = [(u, u.shape()) for u in units if learnable(u)]
+    blocks = tuple((u.text, shape) for u, shape in lines)
     if not hits:
-        return FieldResult(html, False, blocks=blocks)
+        return FieldResult(html, False, blocks=blocks,
+                           fragment=Fragment(root, lines) if keep_tree else None)
     drop_empty(root)
     return FieldResult(serialize_fragment(root), True, tuple(hits),
                        tuple(merge_navigation(navs)), blocks)

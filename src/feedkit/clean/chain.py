@@ -20,6 +20,7 @@ from ..errors import CleanError
 from ..model import Item
 
 if TYPE_CHECKING:
+    from .dom import Fragment
     from .rules import RuleSet
     from .template import LearnedBoilerplate
 
@@ -32,6 +33,11 @@ __all__ = [
     "Removal",
     "run_chain",
 ]
+
+
+#: Most characters of HTML whose parsed trees one batch keeps between steps
+#: (:meth:`CleanContext.keep_fragment`): bounds the memory the cache costs.
+MAX_FRAGMENT_CHARS = 8_000_000
 
 
 class DropItem(Exception):
@@ -98,6 +104,14 @@ class CleanContext:
     cleaner only parses items that carry a learned block; ``item_blocks``
     caches the lines ``strip_rules`` saw (``id(item)`` -> (item, lines)), so
     learning does not parse the items again.
+
+    Two caches spare later steps the work earlier ones did (both are per
+    batch and change no result): ``fragments`` holds the parsed trees that
+    ``strip_rules`` left untouched, keyed by their HTML (see
+    :meth:`keep_fragment` / :meth:`take_fragment`; ``share_fragments=False``
+    keeps none, for chains where no later step would take them), and ``key_memo`` the
+    template keys of the lines learning read (``(text, shape, title)`` ->
+    keys, see :func:`feedkit.clean.template.block_keys`).
     """
 
     rules: RuleSet
@@ -108,6 +122,34 @@ class CleanContext:
     item_blocks: dict[int, tuple[Item, list[tuple[str, str, str | None]]]] = field(
         default_factory=dict
     )
+    fragments: dict[str, list[Fragment]] = field(default_factory=dict)
+    fragment_chars: int = 0
+    share_fragments: bool = True
+    key_memo: dict[tuple[str, str | None, str | None], tuple[str, ...]] = field(
+        default_factory=dict
+    )
+
+    def keep_fragment(self, html: str, fragment: Fragment) -> None:
+        """Keep ``fragment``, the unchanged parse of ``html``, for a later step.
+
+        At most :data:`MAX_FRAGMENT_CHARS` characters of HTML are kept per
+        batch; beyond that the later step parses again (same result).
+        """
+        if not self.share_fragments or self.fragment_chars + len(html) > MAX_FRAGMENT_CHARS:
+            return
+        self.fragment_chars += len(html)
+        self.fragments.setdefault(html, []).append(fragment)
+
+    def take_fragment(self, html: str) -> Fragment | None:
+        """The kept parse of ``html`` (the caller owns it and may change it), or ``None``."""
+        kept = self.fragments.get(html)
+        if not kept:
+            return None
+        fragment = kept.pop()
+        if not kept:
+            del self.fragments[html]
+        self.fragment_chars -= len(html)
+        return fragment
 
     def record(
         self, item: Item, field_name: str, kind: str, rule: str, text: str

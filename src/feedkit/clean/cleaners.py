@@ -21,12 +21,15 @@ import html as _html
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from lxml.html import HtmlElement
+
 from ..model import Item, NavLink
 from .boilerplate import Hit, merge_navigation, strip_boilerplate_html
 from .chain import CleanContext, Cleaner, DropItem
 from .dom import (
     XML_INVALID,
     drop_empty,
+    has_text,
     iter_units,
     parse_fragment,
     remove_unit,
@@ -34,7 +37,7 @@ from .dom import (
 )
 from .plaintext import clean_text, html_to_text
 from .sanitize import sanitize_html
-from .template import MIN_WORDS, block_key, block_keys, learnable
+from .template import MIN_WORDS, block_key, learnable, memo_block_keys
 
 __all__ = [
     "default_cleaners",
@@ -113,10 +116,13 @@ def strip_rules(item: Item, ctx: CleanContext) -> Item:
                 blocks.extend((name, line, None) for line in value.splitlines()
                               if len(line.split()) >= MIN_WORDS)
         else:
-            hres = strip_boilerplate_html(value, ctx.rules, title=item.title)
+            hres = strip_boilerplate_html(value, ctx.rules, title=item.title,
+                                          keep_tree=ctx.share_fragments)
             if hres.changed:
                 _record(ctx, item, name, hres.hits)
                 changes[name] = hres.html or None
+            elif hres.fragment is not None:
+                ctx.keep_fragment(value, hres.fragment)  # strip_learned takes it over
             navs = hres.navigation
             if blocks is not None and hres.blocks is not None:
                 blocks.extend((name, text, shape) for text, shape in hres.blocks)
@@ -146,6 +152,9 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
     changes: dict[str, str | None] = {}
     planned: list[tuple[str, str, str]] = []
     remaining_text = 0
+    roots: list[HtmlElement] = []  # the HTML fields as they are left
+    memo = ctx.key_memo
+    title = item.title
     for name in FIELDS:
         value = getattr(item, name)
         if not value or not value.strip():
@@ -155,7 +164,7 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
             kept: list[str] = []
             for line in lines:
                 flat = " ".join(line.split())
-                key = block_key(flat, item.title) if len(line.split()) >= MIN_WORDS else None
+                key = block_key(flat, title) if len(line.split()) >= MIN_WORDS else None
                 if key is not None and key in templates:
                     planned.append((name, key, flat))
                 else:
@@ -164,12 +173,15 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
             if len(kept) != len(lines):
                 changes[name] = "\n".join(kept).strip() or None
             continue
-        root = parse_fragment(value)
+        fragment = ctx.take_fragment(value)
+        if fragment is None:
+            root = parse_fragment(value)
+            units = [(unit, unit.shape()) for unit in iter_units(root) if learnable(unit)]
+        else:
+            root, units = fragment.root, fragment.lines
         hit_units = []
-        for unit in iter_units(root):
-            if not learnable(unit):
-                continue
-            for key in block_keys(unit.text, unit.shape(), item.title):
+        for unit, shape in units:
+            for key in memo_block_keys(memo, unit.text, shape, title):
                 if key in templates:
                     hit_units.append(unit)
                     planned.append((name, key, " ".join(unit.text.split())))
@@ -178,13 +190,12 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
             remove_unit(unit)
         if hit_units:
             drop_empty(root)
-            new_html = serialize_fragment(root)
-            changes[name] = new_html or None
-            remaining_text += len(html_to_text(new_html))
-        else:
-            remaining_text += len(html_to_text(value))
-    if not planned or remaining_text == 0:
-        return item  # nothing learned here, or it would eat the whole item
+            changes[name] = serialize_fragment(root) or None
+        roots.append(root)
+    if not planned:
+        return item  # nothing learned here
+    if remaining_text == 0 and not any(has_text(root) for root in roots):
+        return item  # it would eat the whole item
     for name, key, text in planned:
         ctx.record(item, name, "learned", f"feed-template:{key[:48]}", text)
     return replace(item, **changes)  # type: ignore[arg-type]

@@ -23,10 +23,12 @@ __all__ = [
     "LINK_MARK",
     "MAX_NESTING",
     "XML_INVALID",
+    "Fragment",
     "Unit",
     "drop_empty",
     "element_text",
     "flatten_deep",
+    "has_text",
     "iter_units",
     "link_density",
     "parse_fragment",
@@ -251,6 +253,37 @@ class Unit:
                 if href:
                     found.append((href, " ".join(element_text(a).split())))
         return found
+
+
+@dataclass(slots=True)
+class Fragment:
+    """A parsed fragment handed from one cleaning step to the next.
+
+    ``root`` is exactly what :func:`parse_fragment` returns for the HTML it
+    was kept under (nothing changed it); ``lines`` are its learnable lines in
+    document order (see :func:`feedkit.clean.template.learnable`), each with
+    its :meth:`Unit.shape`.  Whoever takes it over may change the tree.
+    """
+
+    root: HtmlElement
+    lines: list[tuple[Unit, str | None]]
+
+
+def has_text(root: HtmlElement) -> bool:
+    """Whether a fragment holds any non-blank text (what would make its plain text non-empty).
+
+    Same answer as ``bool(html_to_text(serialize_fragment(root)))`` without
+    serializing and parsing again: the text of every element and tail counts.
+    """
+    for el in root.iter():
+        text = el.text
+        if text and isinstance(el.tag, str) and not text.isspace():
+            return True
+        if el is not root:
+            tail = el.tail
+            if tail and not tail.isspace():
+                return True
+    return False
 
 
 def _block_containers(root: HtmlElement) -> set[HtmlElement]:

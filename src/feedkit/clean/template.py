@@ -61,6 +61,7 @@ __all__ = [
     "block_keys",
     "item_blocks",
     "learnable",
+    "memo_block_keys",
     "template_key",
 ]
 
@@ -166,6 +167,20 @@ def block_keys(text: str, shape: str | None, title: str | None,
     return keys
 
 
+def memo_block_keys(
+    memo: dict[tuple[str, str | None, str | None], tuple[str, ...]],
+    text: str,
+    shape: str | None,
+    title: str | None,
+) -> tuple[str, ...]:
+    """:func:`block_keys` (default ``max_chars``) through ``memo``, a per-batch cache."""
+    cache_key = (text, shape, title)
+    keys = memo.get(cache_key)
+    if keys is None:
+        keys = memo[cache_key] = tuple(block_keys(text, shape, title))
+    return keys
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """One learned block: its key, how many items carried it out of how many, an example."""
@@ -207,6 +222,7 @@ class LearnedBoilerplate:
         max_chars: int = MAX_CHARS,
         keys_out: dict[int, frozenset[str]] | None = None,
         blocks_in: Mapping[int, tuple[Item, list[Block]]] | None = None,
+        key_memo: dict[tuple[str, str | None, str | None], tuple[str, ...]] | None = None,
     ) -> LearnedBoilerplate:
         """Learn the blocks recurring across items of each feed in ``items``.
 
@@ -214,8 +230,11 @@ class LearnedBoilerplate:
         every item examined (lets the cleaner skip items with no learned key);
         ``blocks_in`` may hold the lines of items already read
         (``id(item) -> (item, [(field, text, shape)])``), which are then not
-        parsed again.
+        parsed again; ``key_memo``, when given (and ``max_chars`` is the
+        default), receives the keys of every line read,
+        ``(text, shape, title) -> keys``, for :func:`memo_block_keys`.
         """
+        memo = key_memo if max_chars == MAX_CHARS else None
         by_feed: dict[str, list[Item]] = defaultdict(list)
         for item in items:
             by_feed[item.feed_url].append(item)
@@ -232,8 +251,13 @@ class LearnedBoilerplate:
                 cached = blocks_in.get(id(item)) if blocks_in is not None else None
                 lines = cached[1] if cached is not None and cached[0] is item else None
                 blocks = item_blocks(item) if lines is None else lines
+                title = item.title
                 for _field, text, shape in blocks:
-                    for key in block_keys(text, shape, item.title, max_chars):
+                    if memo is None:
+                        keys: Sequence[str] = block_keys(text, shape, title, max_chars)
+                    else:
+                        keys = memo_block_keys(memo, text, shape, title)
+                    for key in keys:
                         if key not in seen:
                             seen.add(key)
                             examples.setdefault(key, " ".join(text.split()))
