@@ -33,22 +33,26 @@ the stack and in a per-fetcher thread-local.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
+import math
 import random
 import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_netrc_auth
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
@@ -101,28 +105,32 @@ _MAX_BACKOFF = 60.0
 # Deadline watchdog
 # --------------------------------------------------------------------------
 
+#: A watchdog thread with nothing to watch exits after this many seconds.
+_IDLE_EXIT = 30.0
+
 
 class _Deadline:
-    """The wall-clock budget of one ``fetch`` call, enforced by a timer thread.
+    """The wall-clock budget of one ``fetch`` call.
 
     Connections used during the call are registered with :meth:`watch`; when
-    the time is up the timer shuts their sockets down, which unblocks any
-    ``recv`` in progress (a dripping server cannot hold a read open).
+    the time is up the fetcher's :class:`_Watchdog` calls :meth:`fire`, which
+    shuts their sockets down and so unblocks any ``recv`` in progress (a
+    dripping server cannot hold a read open).  ``at`` is on the fetcher's
+    (injectable) clock; ``fire_at`` is on :func:`time.monotonic`, the clock
+    the watchdog sleeps on.
     """
 
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+    __slots__ = ("_clock", "_conns", "_lock", "_socks", "at", "done", "expired", "fire_at")
+
+    def __init__(self, seconds: float, clock: Callable[[], float], start: float) -> None:
         self._clock = clock
-        self.at = clock() + seconds
+        self.at = start + seconds
+        self.fire_at = (start if clock is time.monotonic else time.monotonic()) + seconds
         self.expired = False
-        self._finished = False
+        self.done = False
         self._lock = threading.Lock()
         self._conns: list[HTTPConnection] = []
         self._socks: list[socket.socket] = []
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
-
-    def start(self) -> None:
-        self._timer.start()
 
     def remaining(self) -> float:
         return self.at - self._clock()
@@ -133,7 +141,7 @@ class _Deadline:
     def watch(self, conn: HTTPConnection) -> None:
         """Watch a connection (and the socket it has now, if any)."""
         with self._lock:
-            if self._finished:
+            if self.done:
                 return
             self._conns.append(conn)
             if conn.sock is not None:
@@ -145,28 +153,110 @@ class _Deadline:
         """Watch a socket directly: http.client drops ``conn.sock`` for
         close-delimited responses while the response still reads from it."""
         with self._lock:
-            if self._finished:
+            if self.done:
                 return
             self._socks.append(sock)
             if self.expired:
                 _shutdown(sock)
 
     def finish(self) -> None:
+        """The call is over: forget its connections; :meth:`fire` does nothing now."""
         with self._lock:
-            self._finished = True
+            self.done = True
             self._conns.clear()
             self._socks.clear()
-        self._timer.cancel()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
+        """Time is up: shut down every socket the call is using."""
         with self._lock:
-            if self._finished:
+            if self.done:
                 return
             self.expired = True
             for conn in self._conns:
                 _shutdown(conn.sock)
             for sock in self._socks:
                 _shutdown(sock)
+
+
+class _Watchdog:
+    """One daemon thread per :class:`Fetcher` enforcing its calls' deadlines.
+
+    Running calls' deadlines wait in a heap ordered by ``fire_at``; the thread
+    sleeps on a condition until the earliest is due, fires it and sleeps
+    again.  It is only woken early when a new deadline is due before the time
+    it sleeps until, so a steady stream of calls with the same budget costs
+    one heap push and pop per call and no thread switch.  The thread starts
+    with the first call, exits after ``_IDLE_EXIT`` seconds with nothing to
+    watch (the next call starts another) and as soon as it is idle after
+    :meth:`stop`.
+
+    Lock order: the thread fires deadlines while holding the condition's
+    lock, so no code may take the condition while holding a deadline's lock.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._seq = itertools.count()
+        self._live = 0
+        self._thread: threading.Thread | None = None
+        self._wake_at = math.inf
+        self._stopping = False
+
+    def add(self, deadline: _Deadline) -> None:
+        """Start watching ``deadline`` (starting the thread if none runs)."""
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.fire_at, next(self._seq), deadline))
+            self._live += 1
+            self._stopping = False
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="feedkit-fetch-deadline", daemon=True
+                )
+                self._thread.start()
+            elif deadline.fire_at < self._wake_at:
+                self._cond.notify()
+
+    def remove(self, deadline: _Deadline) -> None:
+        """The call of ``deadline`` is over: stop watching it."""
+        deadline.finish()  # before taking the condition: see the lock order
+        with self._cond:
+            self._live -= 1
+            heap = self._heap
+            while heap and heap[0][2].done:
+                heapq.heappop(heap)
+            if len(heap) > 2 * self._live + 64:
+                # A long call at the top keeps finished ones below it: sweep them.
+                heap[:] = [entry for entry in heap if not entry[2].done]
+                heapq.heapify(heap)
+
+    def stop(self) -> None:
+        """Let the thread exit as soon as no call is running; wait briefly for it."""
+        with self._cond:
+            self._stopping = True
+            thread = self._thread
+            self._cond.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
+
+    def _run(self) -> None:
+        cond, heap = self._cond, self._heap
+        with cond:
+            while True:
+                now = time.monotonic()
+                while heap and (heap[0][2].done or heap[0][0] <= now):
+                    heapq.heappop(heap)[2].fire()
+                if heap:
+                    self._wake_at = heap[0][0]
+                    cond.wait(self._wake_at - now)
+                    continue
+                self._wake_at = math.inf
+                if self._stopping:
+                    break
+                if not cond.wait(_IDLE_EXIT) and not heap:
+                    break
+            self._wake_at = math.inf
+            self._thread = None
 
 
 def _shutdown(sock: socket.socket | None) -> None:
@@ -497,6 +587,19 @@ def _cause_chain(exc: BaseException) -> Iterator[BaseException]:
                 todo.append(nxt)
 
 
+class _HostSettings(NamedTuple):
+    """Per-host request settings from the session and the environment."""
+
+    proxies: dict[str, str]
+    verify: Any
+    cert: Any
+    netrc: tuple[str, str] | None
+
+
+#: The per-fetcher cache of :class:`_HostSettings` is emptied at this size.
+_MAX_HOSTS = 1024
+
+
 class _Transient(Exception):
     """Internal: a retryable failure; ``error`` is what to raise if retries run out."""
 
@@ -526,7 +629,17 @@ class Fetcher:
     policy is set: then it ignores it (``trust_env = False``), and a proxy on
     a caller's session makes every fetch fail with
     :class:`~feedkit.errors.BlockedAddressError` — through a proxy the
-    policy could not see the real destination.
+    policy could not see the real destination (so does an adapter the caller
+    mounted for a more specific prefix, which would bypass the policy).
+
+    Settings that requests reads from the environment for every request —
+    proxy variables, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``
+    and ``~/.netrc`` credentials — are read once per scheme and host and
+    remembered by the fetcher (for up to 1024 hosts); changing the session's
+    ``proxies``, ``verify``, ``cert`` or ``trust_env`` is seen at the next
+    call.  Session headers, cookies (sent and stored), ``auth``, ``params``
+    and hooks work as with :meth:`requests.Session.get`.  :meth:`close`
+    also stops the fetcher's deadline thread once no call is running.
     """
 
     def __init__(
@@ -565,6 +678,9 @@ class Fetcher:
         self._clock = clock
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))
         self._guard = _Guard(policy)
+        self._watchdog = _Watchdog()
+        self._hosts: dict[tuple[str, str], _HostSettings] = {}
+        self._hosts_key: tuple[object, ...] | None = None
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
@@ -575,14 +691,20 @@ class Fetcher:
         adapter = _GuardedAdapter(self._guard, pool_connections=64, pool_maxsize=16)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        self._adapter = adapter
         self.session = session
 
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Close the session if this fetcher created it."""
+        """Close the session if this fetcher created it; stop the deadline thread.
+
+        The fetcher stays usable: a later :meth:`fetch` opens new connections
+        and starts a new deadline thread.
+        """
         if self._owns_session:
             self.session.close()
+        self._watchdog.stop()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -605,20 +727,25 @@ class Fetcher:
         """
         _check_url(url, SourceError)
         started = self._clock()
-        deadline = _Deadline(self.deadline, self._clock)
-        previous = self._guard.enter(deadline)
-        deadline.start()
+        deadline = _Deadline(self.deadline, self._clock, started)
+        guard = self._guard
+        previous = guard.enter(deadline)
+        self._watchdog.add(deadline)
         try:
-            result = self._fetch(url, etag, last_modified, deadline)
+            return self._fetch(url, etag, last_modified, deadline, started)
         finally:
-            deadline.finish()
-            self._guard.exit(previous)
-        return _with_elapsed(result, self._clock() - started)
+            self._watchdog.remove(deadline)
+            guard.exit(previous)
 
     # -- internals -----------------------------------------------------------
 
     def _fetch(
-        self, url: str, etag: str | None, last_modified: str | None, deadline: _Deadline
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        deadline: _Deadline,
+        started: float,
     ) -> FetchResult:
         headers = {
             "User-Agent": self.user_agent,
@@ -633,11 +760,10 @@ class Fetcher:
         seen = {_without_fragment(url)}
         permanent = True
         for hop in itertools.count():
-            response, body = self._attempt_with_retries(current, headers, deadline)
-            status = response.status_code
+            status, lowered, body = self._attempt_with_retries(current, headers, deadline)
             if status not in _REDIRECTS:
                 break
-            location = response.headers.get("location")
+            location = lowered.get("location")
             if not location:
                 raise RedirectError(f"{status} redirect without a Location header", url=url)
             target = _check_url(urljoin(current, location.strip()), RedirectError)
@@ -650,7 +776,6 @@ class Fetcher:
             permanent = permanent and status in _PERMANENT
             current = target
         moved = current if (current != url and permanent) else None
-        lowered = {k.lower(): v for k, v in response.headers.items()}
         if status == 304:
             return FetchResult(
                 url=url,
@@ -662,6 +787,7 @@ class Fetcher:
                 last_modified=lowered.get("last-modified") or last_modified,
                 not_modified=True,
                 permanent_redirect=moved,
+                elapsed=self._clock() - started,
             )
         if 200 <= status < 300:
             return FetchResult(
@@ -673,6 +799,7 @@ class Fetcher:
                 etag=lowered.get("etag"),
                 last_modified=lowered.get("last-modified"),
                 permanent_redirect=moved,
+                elapsed=self._clock() - started,
             )
         raise self._status_error(status, lowered, current)
 
@@ -691,8 +818,8 @@ class Fetcher:
         return HTTPStatusError(f"HTTP {status} for {url[:200]}", url=url, status=status)
 
     def _attempt_with_retries(
-        self, url: str, headers: Mapping[str, str], deadline: _Deadline
-    ) -> tuple[requests.Response, bytes | None]:
+        self, url: str, headers: dict[str, str], deadline: _Deadline
+    ) -> tuple[int, dict[str, str], bytes | None]:
         for attempt in itertools.count():
             try:
                 return self._attempt(url, headers, deadline)
@@ -707,31 +834,119 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(
-        self, url: str, headers: Mapping[str, str], deadline: _Deadline
-    ) -> tuple[requests.Response, bytes | None]:
-        """One request: send it and, for a 2xx answer, read the body."""
+        self, url: str, headers: dict[str, str], deadline: _Deadline
+    ) -> tuple[int, dict[str, str], bytes | None]:
+        """One request: send it and, for a 2xx answer, read the body.
+
+        Returns the status, the response headers with lower-cased names and
+        the body (``None`` unless 2xx).
+        """
         remaining = deadline.remaining()
         if remaining <= 0:
             raise FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
-            response = self.session.get(
-                url, headers=dict(headers), allow_redirects=False, stream=True, timeout=timeout
-            )
+            response = self._send(url, headers, timeout)
         except FeedkitError:
             raise
         except Exception as exc:  # requests/urllib3/socket errors, mapped below
             raise self._map_error(exc, url, deadline) from exc
         status = response.status_code
+        lowered = dict(response.headers.lower_items())
         if status in _TRANSIENT_STATUS:
             response.close()
             raise _Transient(
                 HTTPStatusError(f"HTTP {status} for {url[:200]}", url=url, status=status)
             )
         if not 200 <= status < 300:
-            response.close()
-            return response, None
-        return response, self._read_body(response, url, deadline)
+            _discard(response)
+            return status, lowered, None
+        return status, lowered, self._read_body(response, lowered, url, deadline)
+
+    def _send(
+        self, url: str, headers: dict[str, str], timeout: tuple[float, float]
+    ) -> requests.Response:
+        """Send one GET through the session, without redirects, body unread.
+
+        The usual case — a plain :class:`requests.Session` whose adapter for
+        ``url`` is ours, without ``params``, ``auth`` or hooks — takes a short
+        path with the same outcome as ``session.get``: the request is prepared
+        from the session's headers and cookies, environment settings come from
+        the per-host cache, and the adapter is called directly.  Anything else
+        goes through ``session.get`` itself.
+        """
+        session = self.session
+        adapter = session.get_adapter(url)
+        if adapter is not self._adapter:
+            if self.policy is not None:
+                raise BlockedAddressError(
+                    "a network policy cannot be enforced through another transport adapter"
+                )
+        elif (
+            type(session) is requests.Session
+            and not session.params
+            and session.auth is None
+            and not any(session.hooks.values())
+        ):
+            host = self._host_settings(session, url)
+            request = requests.PreparedRequest()
+            request.prepare_method("GET")
+            request.prepare_url(url, None)
+            merged = CaseInsensitiveDict(session.headers)
+            merged.update(headers)
+            for name in [name for name, value in merged.items() if value is None]:
+                del merged[name]
+            request.prepare_headers(merged)
+            if session.cookies:
+                request.prepare_cookies(session.cookies)
+            if host.netrc is not None or "@" in url:
+                request.prepare_auth(host.netrc, url)
+            response = adapter.send(
+                request,
+                stream=True,
+                timeout=timeout,
+                verify=host.verify,
+                cert=host.cert,
+                proxies=host.proxies,
+            )
+            if "set-cookie" in response.headers:
+                # As Session.send does; types-requests leaves this helper untyped.
+                extract_cookies_to_jar(  # type: ignore[no-untyped-call]
+                    session.cookies, request, response.raw
+                )
+            return response
+        return session.get(
+            url, headers=headers, allow_redirects=False, stream=True, timeout=timeout
+        )
+
+    def _host_settings(self, session: requests.Session, url: str) -> _HostSettings:
+        """What requests would read from the environment for ``url``, cached per host."""
+        proxies = session.proxies
+        key = (
+            session.trust_env,
+            session.verify,
+            session.cert,
+            tuple(proxies.items()) if proxies else (),
+        )
+        hosts = self._hosts
+        if key != self._hosts_key:
+            hosts = self._hosts = {}
+            self._hosts_key = key
+        parts = urlsplit(url)
+        where = (parts.scheme.lower(), parts.netloc.lower())
+        found = hosts.get(where)
+        if found is None:
+            merged = session.merge_environment_settings(url, {}, True, None, None)
+            found = _HostSettings(
+                proxies=dict(merged["proxies"]),
+                verify=merged["verify"],
+                cert=merged["cert"],
+                netrc=get_netrc_auth(url) if session.trust_env else None,
+            )
+            if len(hosts) >= _MAX_HOSTS:
+                hosts.clear()
+            hosts[where] = found
+        return found
 
     def _map_error(
         self, exc: BaseException, url: str, deadline: _Deadline
@@ -769,10 +984,15 @@ class Fetcher:
             return _Transient(ConnectionFailed(f"connection failed: {exc}", url=url))
         return FetchError(f"request failed: {exc!r}", url=url)
 
-    def _read_body(self, response: requests.Response, url: str, deadline: _Deadline) -> bytes:
+    def _read_body(
+        self,
+        response: requests.Response,
+        lowered: Mapping[str, str],
+        url: str,
+        deadline: _Deadline,
+    ) -> bytes:
         """Stream the raw body, inflating in bounded steps, under the byte cap."""
         limit = self.max_bytes
-        lowered = {k.lower(): v for k, v in response.headers.items()}
         try:
             encodings = _content_encodings(lowered)
             length = lowered.get("content-length", "")
@@ -824,5 +1044,17 @@ class Fetcher:
             response.close()
 
 
-def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
-    return replace(result, elapsed=elapsed)
+def _discard(response: requests.Response) -> None:
+    """Done with an answer whose body is not wanted.
+
+    An answer without a body (304, 204, ``Content-Length: 0``) gives its
+    connection back to the pool for the next request; any other is closed
+    rather than drained, so a slow or endless body cannot hold the call.
+    """
+    raw = response.raw
+    if getattr(raw, "length_remaining", None) == 0:
+        # Reads the (empty) end of the answer, which returns the connection.
+        raw.drain_conn()
+        raw.release_conn()
+    else:
+        response.close()
