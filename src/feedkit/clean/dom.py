@@ -53,9 +53,22 @@ MEDIA_TAGS = frozenset(
 _TOKEN_SPLIT = re.compile(r"\s+")
 #: Stands for a link's text in :meth:`Unit.shape` (a private-use character).
 LINK_MARK = "\ue000"
-_FRAGMENT_PARSER = lxml.html.HTMLParser(
+_FRAGMENT_PARSER = lxml.etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
 )
+# lxml.html's parser picks each element's Python class by tag name in Python code
+# (a call every time lxml hands out an element, a tenth of the cleaning time);
+# the rule engine uses nothing of the form/input/label classes, so every element
+# is a plain HtmlElement, picked in C.
+_FRAGMENT_PARSER.set_element_class_lookup(
+    lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE).match
 
 
 #: Markup nested deeper than this is flattened (html5ever's scope checks make
@@ -154,9 +167,21 @@ def parse_fragment(html: str) -> HtmlElement:
     Deep nesting is flattened and characters XML cannot hold are removed.
     """
     html = XML_INVALID.sub("", flatten_deep(html))
-    root: HtmlElement = lxml.html.fragment_fromstring(
-        html, create_parent="div", parser=_FRAGMENT_PARSER
-    )
+    if not _FULL_HTML(html):
+        # lxml.html.fragment_fromstring(html, create_parent="div") step by step,
+        # without its Python overhead: the <body> of <html><body>html</body></html>,
+        # its children moved under a new <div> (its text only when not blank)
+        doc = lxml.etree.fromstring(f"<html><body>{html}</body></html>", _FRAGMENT_PARSER)
+        if doc is not None and len(doc) == 1 and doc[0].tag == "body":
+            body = doc[0]
+            root: HtmlElement = _FRAGMENT_PARSER.makeelement("div")
+            text = body.text
+            if text and text.strip():
+                root.text = text
+            root.extend(body)
+            return root
+    # a whole document ("<html>..."), or a tree of unexpected shape: lxml's own path
+    root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_FRAGMENT_PARSER)
     return root
 
 
