@@ -9,14 +9,17 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -606,3 +609,319 @@ def test_package_exports_match_all() -> None:
     from feedkit.fetch.http import Fetcher as Direct
 
     assert package.Fetcher is Direct
+
+
+# -- connection reuse, the deadline thread, session settings on the short path -------
+
+
+class KeepAliveServer:
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 that counts TCP connections.
+
+    ``routes`` maps a path to ``(status, headers, body)``; every request line
+    and its headers are recorded.  Absolute-URI request lines (what a client
+    sends to a proxy) are recorded as they come.
+    """
+
+    def __init__(self, routes: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+        self.routes = routes
+        self.connections = 0
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                outer.connections += 1
+
+            def do_GET(self) -> None:
+                outer.seen.append((self.requestline, dict(self.headers.items())))
+                status, headers, body = outer.routes.get(urlsplit(self.path).path, (404, {}, b""))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def keepalive() -> Iterator[Callable[..., KeepAliveServer]]:
+    servers: list[KeepAliveServer] = []
+
+    def make(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> KeepAliveServer:
+        server = KeepAliveServer(routes)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def _deadline_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "feedkit-fetch-deadline"]
+
+
+def test_304s_and_200s_reuse_one_connection(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive(
+        {
+            "/304": (304, {"ETag": '"v1"'}, b""),
+            "/200": (200, {"ETag": '"v2"'}, FEED),
+            "/404": (404, {}, b""),
+        }
+    )
+    fetcher = quick(retries=0)
+    for _ in range(5):
+        res = fetcher.fetch(server.url("/304"), etag='"v1"')
+        assert res.not_modified
+        assert res.etag == '"v1"'
+        assert fetcher.fetch(server.url("/200")).content == FEED
+    with pytest.raises(HTTPStatusError):
+        fetcher.fetch(server.url("/404"))
+    assert fetcher.fetch(server.url("/304"), etag='"v1"').not_modified
+    assert len(server.seen) == 12
+    assert server.connections == 1  # the old fetcher closed the socket after every 304
+    fetcher.close()
+
+
+def test_one_deadline_thread_per_fetcher_stopped_by_close(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive({"/f": (200, {}, FEED)})
+    before = len(_deadline_threads())
+    fetcher = quick(retries=0)
+    assert len(_deadline_threads()) == before  # started lazily
+    for _ in range(20):
+        fetcher.fetch(server.url("/f"))
+    assert len(_deadline_threads()) == before + 1
+    fetcher.close()
+    assert len(_deadline_threads()) == before
+    # Still usable after close(): a new thread enforces the next call.
+    assert fetcher.fetch(server.url("/f")).content == FEED
+    assert len(_deadline_threads()) == before + 1
+    fetcher.close()
+    assert len(_deadline_threads()) == before
+
+
+def _drip_forever(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+    while not stop.wait(0.05):
+        conn.sendall(b"x")
+
+
+@pytest.mark.parametrize("pause", [0.0, 1.2])
+def test_deadline_enforced_after_earlier_calls(
+    keepalive: Callable[..., KeepAliveServer], pause: float
+) -> None:
+    # The deadline thread is already sleeping (pause 0: until the first call's
+    # deadline; pause 1.2: idle, with no deadline at all) when the dripping call starts.
+    server = keepalive({"/f": (200, {}, FEED)})
+    dripping = raw.RawServer(_drip_forever)
+    try:
+        fetcher = quick(retries=0, deadline=1.0)
+        assert fetcher.fetch(server.url("/f")).content == FEED
+        time.sleep(pause)
+        start = time.monotonic()
+        with pytest.raises(FetchTimeout):
+            fetcher.fetch(dripping.url("/drip"))
+        assert time.monotonic() - start < 2.0
+        assert fetcher.fetch(server.url("/f")).content == FEED
+        fetcher.close()
+    finally:
+        dripping.close()
+
+
+def test_watchdog_fires_and_keeps_its_heap_small() -> None:
+    from feedkit.fetch.http import _Deadline, _Watchdog
+
+    watchdog = _Watchdog()
+    left, right = socket.socketpair()
+    try:
+        slow = _Deadline(0.2, time.monotonic, time.monotonic())
+        slow.watch_socket(left)
+        watchdog.add(slow)
+        for _ in range(500):  # short calls finishing behind a long one
+            quick_call = _Deadline(60.0, time.monotonic, time.monotonic())
+            watchdog.add(quick_call)
+            watchdog.remove(quick_call)
+        assert len(watchdog._heap) <= 2 + 64
+        left.settimeout(2.0)
+        assert left.recv(1) == b""  # shut down by the watchdog, not by the peer
+        assert slow.expired
+        assert slow.passed()
+        watchdog.remove(slow)
+        watchdog.stop()
+    finally:
+        left.close()
+        right.close()
+
+
+_FORK_CHILD = """
+import multiprocessing, sys, time
+from feedkit.errors import FetchTimeout
+from feedkit.fetch.http import Fetcher
+
+def child(fetcher, url, queue):
+    start = time.monotonic()
+    try:
+        fetcher.fetch(url)
+        queue.put(("ok", time.monotonic() - start))
+    except FetchTimeout:
+        queue.put(("timeout", time.monotonic() - start))
+
+if __name__ == "__main__":
+    fetcher = Fetcher(retries=0, deadline=0.5)
+    fetcher.fetch(sys.argv[1])  # the parent's deadline thread is running now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(fetcher, sys.argv[2], queue))
+    proc.start()
+    print(*queue.get(timeout=10))
+    proc.join(5)
+"""
+
+
+def test_forked_child_still_enforces_the_deadline(
+    keepalive: Callable[..., KeepAliveServer], tmp_path: Path
+) -> None:
+    server = keepalive({"/f": (200, {}, FEED)})
+    dripping = raw.RawServer(_drip_forever)
+    script = tmp_path / "fork_child.py"
+    script.write_text(_FORK_CHILD)
+    try:
+        out = subprocess.run(
+            [sys.executable, str(script), server.url("/f"), dripping.url("/drip")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.split()
+    finally:
+        dripping.close()
+    assert out[0] == "timeout"
+    assert float(out[1]) < 2.0
+
+
+def test_session_cookies_are_stored_and_sent(keepalive: Callable[..., KeepAliveServer]) -> None:
+    server = keepalive(
+        {"/login": (200, {"Set-Cookie": "sid=abc; Path=/"}, FEED), "/feed": (200, {}, FEED)}
+    )
+    session = requests.Session()
+    session.trust_env = False
+    fetcher = Fetcher(session=session, retries=0)
+    fetcher.fetch(server.url("/login"))
+    assert session.cookies.get("sid") == "abc"
+    fetcher.fetch(server.url("/feed"))
+    assert server.seen[1][1]["Cookie"] == "sid=abc"
+
+
+def test_session_auth_params_and_hooks_still_apply(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive({"/feed": (200, {}, FEED)})
+    session = requests.Session()
+    session.trust_env = False
+    session.auth = ("reader", "secret")
+    session.params = {"key": "k1"}
+    statuses: list[int] = []
+
+    def record(response: requests.Response, *args: object, **kwargs: object) -> None:
+        statuses.append(response.status_code)
+
+    session.hooks["response"].append(record)
+    fetcher = Fetcher(session=session, retries=0)
+    assert fetcher.fetch(server.url("/feed")).content == FEED
+    line, headers = server.seen[0]
+    assert line.startswith("GET /feed?key=k1 ")
+    assert headers["Authorization"] == "Basic cmVhZGVyOnNlY3JldA=="
+    assert statuses == [200]
+
+
+def test_credentials_in_the_url_become_basic_auth(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive({"/feed": (200, {}, FEED)})
+    url = f"http://reader:secret@127.0.0.1:{server.port}/feed"
+    assert quick(retries=0).fetch(url).content == FEED
+    assert server.seen[0][1]["Authorization"] == "Basic cmVhZGVyOnNlY3JldA=="
+
+
+def test_header_injection_through_a_validator_is_refused(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive({"/feed": (200, {}, FEED)})
+    with pytest.raises(FetchError):
+        quick(retries=0).fetch(server.url("/feed"), etag='"v1"\r\nX-Injected: 1')
+    assert all("X-Injected" not in headers for _line, headers in server.seen)
+
+
+def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_environment_proxy_and_no_proxy_are_honoured(
+    keepalive: Callable[..., KeepAliveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = keepalive({"/direct": (200, {}, b"direct")})
+    proxy = keepalive({"/proxied": (200, {}, b"via proxy")})
+    _clear_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    fetcher = quick(retries=0)
+    for _ in range(2):  # the second round comes from the per-host cache
+        assert fetcher.fetch(origin.url("/direct")).content == b"direct"
+        res = fetcher.fetch(f"http://feeds.invalid:{proxy.port}/proxied")
+        assert res.content == b"via proxy"
+    assert [line.split()[1] for line, _h in proxy.seen] == [
+        f"http://feeds.invalid:{proxy.port}/proxied"
+    ] * 2
+    assert [line.split()[1] for line, _h in origin.seen] == ["/direct"] * 2
+
+
+def test_session_proxy_change_is_seen_at_the_next_call(
+    keepalive: Callable[..., KeepAliveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = keepalive({"/feed": (200, {}, b"direct")})
+    proxy = keepalive({"/feed": (200, {}, b"via proxy")})
+    _clear_proxy_env(monkeypatch)
+    session = requests.Session()
+    fetcher = Fetcher(session=session, retries=0)
+    assert fetcher.fetch(origin.url("/feed")).content == b"direct"
+    session.proxies = {"http": f"http://127.0.0.1:{proxy.port}"}
+    assert fetcher.fetch(origin.url("/feed")).content == b"via proxy"
+    assert proxy.seen[0][0].split()[1] == origin.url("/feed")
+
+
+def test_policy_fetcher_ignores_environment_proxies(
+    keepalive: Callable[..., KeepAliveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = keepalive({"/feed": (200, {}, b"direct")})
+    proxy = keepalive({"/feed": (200, {}, b"via proxy")})
+    _clear_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    fetcher = quick(retries=0, policy=NetworkPolicy(allow_loopback=True))
+    assert fetcher.fetch(origin.url("/feed")).content == b"direct"
+    assert proxy.seen == []

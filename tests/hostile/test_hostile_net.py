@@ -542,6 +542,70 @@ def test_policy_cannot_be_bypassed_through_a_proxy(server_factory: Callable[...,
         fetcher.fetch(public.url("/"))  # type: ignore[attr-defined]
 
 
+def test_policy_cannot_be_bypassed_through_a_caller_adapter(
+    server_factory: Callable[..., object],
+) -> None:
+    # An adapter mounted for a more specific prefix would win over the fetcher's
+    # own and connect without the policy: a policy fetcher refuses to use it.
+    internal, _public = _pair(server_factory)
+    session = requests.Session()
+    session.mount("http://127.0.0.1", requests.adapters.HTTPAdapter())
+    fetcher = Fetcher(policy=PUBLIC, session=session, retries=0)
+    with pytest.raises(BlockedAddressError, match="adapter"):
+        fetcher.fetch(internal.url("/"))  # type: ignore[attr-defined]
+    assert internal.requests == []  # type: ignore[attr-defined]
+
+
+def test_pooled_connection_with_unasked_bytes_is_not_reused(
+    server_factory: Callable[..., object],
+) -> None:
+    """A server that sends a second, unasked-for response after a 304 cannot
+    make the next request read it: the next request gets its own answer."""
+
+    def smuggler(conn: socket.socket, request: bytes, stop: threading.Event) -> None:
+        path = request.split(b" ", 2)[1]
+        if path == b"/a":
+            conn.sendall(
+                _head("304 Not Modified", {"Content-Length": "0"})
+                + _head("200 OK", {"Content-Length": "4"})
+                + b"EVIL"
+            )
+            stop.wait(1.0)  # keep the connection open
+        else:
+            conn.sendall(_head("200 OK", {"Content-Length": "4", "Connection": "close"}) + b"good")
+
+    server = server_factory(smuggler)
+    fetcher = fast_fetcher()
+    assert fetcher.fetch(server.url("/a"), etag='"e"').not_modified  # type: ignore[attr-defined]
+    time.sleep(0.1)  # let the unasked bytes arrive
+    assert fetcher.fetch(server.url("/b")).content == b"good"  # type: ignore[attr-defined]
+    assert server.connections == 2  # type: ignore[attr-defined]
+
+
+def test_kept_alive_connection_dropped_by_the_server_is_retried_at_once(
+    server_factory: Callable[..., object],
+) -> None:
+    """The server keeps the connection after a 304, then hangs up without reading
+    the next request: the fetcher retries once on a new connection, at once,
+    even with ``retries=0``."""
+
+    def keeps_then_drops(conn: socket.socket, request: bytes, stop: threading.Event) -> None:
+        if request.split(b" ", 2)[1] == b"/a":
+            conn.sendall(_head("304 Not Modified", {"Content-Length": "0"}))
+            stop.wait(0.3)  # then close, leaving the next request unread
+        else:
+            conn.sendall(_head("200 OK", {"Content-Length": "4", "Connection": "close"}) + b"good")
+
+    server = server_factory(keeps_then_drops)
+    sleeps: list[float] = []
+    fetcher = fast_fetcher(sleep=sleeps.append)
+    assert fetcher.fetch(server.url("/a"), etag='"e"').not_modified  # type: ignore[attr-defined]
+    time.sleep(0.1)
+    assert fetcher.fetch(server.url("/b")).content == b"good"  # type: ignore[attr-defined]
+    assert sleeps == []
+    assert server.connections == 2  # type: ignore[attr-defined]
+
+
 def test_deadline_covers_the_whole_redirect_chain(server_factory: Callable[..., object]) -> None:
     """Each hop answers within the read timeout; together they exceed the deadline."""
 

@@ -36,6 +36,7 @@ import contextlib
 import heapq
 import itertools
 import math
+import os
 import random
 import socket
 import threading
@@ -120,7 +121,17 @@ class _Deadline:
     the watchdog sleeps on.
     """
 
-    __slots__ = ("_clock", "_conns", "_lock", "_socks", "at", "done", "expired", "fire_at")
+    __slots__ = (
+        "_clock",
+        "_conns",
+        "_lock",
+        "_socks",
+        "at",
+        "done",
+        "expired",
+        "fire_at",
+        "reused",
+    )
 
     def __init__(self, seconds: float, clock: Callable[[], float], start: float) -> None:
         self._clock = clock
@@ -128,6 +139,8 @@ class _Deadline:
         self.fire_at = (start if clock is time.monotonic else time.monotonic()) + seconds
         self.expired = False
         self.done = False
+        #: Whether the last connection taken from a pool was a kept-alive one.
+        self.reused = False
         self._lock = threading.Lock()
         self._conns: list[HTTPConnection] = []
         self._socks: list[socket.socket] = []
@@ -188,13 +201,18 @@ class _Watchdog:
     one heap push and pop per call and no thread switch.  The thread starts
     with the first call, exits after ``_IDLE_EXIT`` seconds with nothing to
     watch (the next call starts another) and as soon as it is idle after
-    :meth:`stop`.
+    :meth:`stop`.  A forked child (``multiprocessing``) inherits the
+    object but not the thread: the first call in the child starts afresh.
 
     Lock order: the thread fires deadlines while holding the condition's
     lock, so no code may take the condition while holding a deadline's lock.
     """
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, _Deadline]] = []
         self._seq = itertools.count()
@@ -205,6 +223,8 @@ class _Watchdog:
 
     def add(self, deadline: _Deadline) -> None:
         """Start watching ``deadline`` (starting the thread if none runs)."""
+        if self._pid != os.getpid():
+            self._reset()
         with self._cond:
             heapq.heappush(self._heap, (deadline.fire_at, next(self._seq), deadline))
             self._live += 1
@@ -365,6 +385,8 @@ def _adopt(pool: HTTPConnectionPool, conn: Any) -> None:
     conn.feedkit_guard = guard
     deadline = guard.current()
     if deadline is not None:
+        # The pool has already closed a kept-alive connection it saw dropped.
+        deadline.reused = conn.sock is not None
         deadline.watch(conn)
 
 
@@ -601,11 +623,15 @@ _MAX_HOSTS = 1024
 
 
 class _Transient(Exception):
-    """Internal: a retryable failure; ``error`` is what to raise if retries run out."""
+    """Internal: a retryable failure; ``error`` is what to raise if retries run out.
+
+    ``stale`` marks a failure before any answer on a kept-alive connection.
+    """
 
     def __init__(self, error: FetchError) -> None:
         super().__init__(str(error))
         self.error = error
+        self.stale = False
 
 
 # --------------------------------------------------------------------------
@@ -820,10 +846,17 @@ class Fetcher:
     def _attempt_with_retries(
         self, url: str, headers: dict[str, str], deadline: _Deadline
     ) -> tuple[int, dict[str, str], bytes | None]:
-        for attempt in itertools.count():
+        attempt = 0
+        fresh_retry = True
+        while True:
             try:
                 return self._attempt(url, headers, deadline)
             except _Transient as transient:
+                if transient.stale and fresh_retry:
+                    # A kept-alive connection the server had given up on: try
+                    # again at once on a new connection, once, outside ``retries``.
+                    fresh_retry = False
+                    continue
                 if attempt >= self.retries:
                     raise transient.error from transient.__cause__
                 base = min(self.backoff * 2**attempt, _MAX_BACKOFF)
@@ -831,7 +864,7 @@ class Fetcher:
                 if delay >= deadline.remaining():
                     raise transient.error from transient.__cause__
                 self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+                attempt += 1
 
     def _attempt(
         self, url: str, headers: dict[str, str], deadline: _Deadline
@@ -845,12 +878,16 @@ class Fetcher:
         if remaining <= 0:
             raise FetchTimeout(f"deadline of {self.deadline} s exceeded", url=url)
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        deadline.reused = False
         try:
             response = self._send(url, headers, timeout)
         except FeedkitError:
             raise
         except Exception as exc:  # requests/urllib3/socket errors, mapped below
-            raise self._map_error(exc, url, deadline) from exc
+            error = self._map_error(exc, url, deadline)
+            if isinstance(error, _Transient):
+                error.stale = deadline.reused
+            raise error from exc
         status = response.status_code
         lowered = dict(response.headers.lower_items())
         if status in _TRANSIENT_STATUS:
