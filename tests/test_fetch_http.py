@@ -652,7 +652,9 @@ class KeepAliveServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
@@ -730,16 +732,16 @@ def _drip_forever(conn: socket.socket, head: bytes, stop: threading.Event) -> No
         conn.sendall(b"x")
 
 
-@pytest.mark.parametrize("pause", [0.0, 1.2])
+@pytest.mark.parametrize("pause", [0.0, 0.7])
 def test_deadline_enforced_after_earlier_calls(
     keepalive: Callable[..., KeepAliveServer], pause: float
 ) -> None:
     # The deadline thread is already sleeping (pause 0: until the first call's
-    # deadline; pause 1.2: idle, with no deadline at all) when the dripping call starts.
+    # deadline; pause 0.7: idle, with no deadline at all) when the dripping call starts.
     server = keepalive({"/f": (200, {}, FEED)})
     dripping = raw.RawServer(_drip_forever)
     try:
-        fetcher = quick(retries=0, deadline=1.0)
+        fetcher = quick(retries=0, deadline=0.5)
         assert fetcher.fetch(server.url("/f")).content == FEED
         time.sleep(pause)
         start = time.monotonic()

@@ -570,7 +570,7 @@ def test_pooled_connection_with_unasked_bytes_is_not_reused(
                 + _head("200 OK", {"Content-Length": "4"})
                 + b"EVIL"
             )
-            stop.wait(1.0)  # keep the connection open
+            stop.wait(0.3)  # keep the connection open a while
         else:
             conn.sendall(_head("200 OK", {"Content-Length": "4", "Connection": "close"}) + b"good")
 
