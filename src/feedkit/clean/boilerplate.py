@@ -36,12 +36,13 @@ from .dom import (
     iter_units,
     link_density,
     parse_fragment,
+    plain_paragraphs,
     remove_unit,
     serialize_fragment,
     tokens_of,
 )
 from .rules import DEFAULT_RULES, Rule, RuleSet, normalize_text
-from .template import learnable
+from .template import MIN_WORDS, learnable
 
 __all__ = [
     "FieldResult",
@@ -409,6 +410,17 @@ def strip_boilerplate_html(
     """
     if not html or not html.strip():
         return FieldResult(html, False)
+    plain = plain_paragraphs(html)
+    if plain is not None and rules.match_structure("p", (), None) is None:
+        # Plain paragraphs: the lines are the texts, nothing structural or
+        # inline can match, and when no line matches either the field stays as
+        # it is; no tree is needed.  (When a line matches, the DOM path below
+        # does the removing.)
+        remove, _navs = match_lines(plain, rules, title=title, links=[[] for _ in plain])
+        if not remove:
+            return FieldResult(html, False, blocks=tuple(
+                (text, None) for text in plain if len(text.split()) >= MIN_WORDS
+            ))
     root = parse_fragment(html)
     hits: list[Hit] = []
     navs: list[NavLink] = []

@@ -32,6 +32,7 @@ from .dom import (
     has_text,
     iter_units,
     parse_fragment,
+    plain_paragraphs,
     remove_unit,
     serialize_fragment,
 )
@@ -174,6 +175,22 @@ def strip_learned(item: Item, ctx: CleanContext) -> Item:
                 changes[name] = "\n".join(kept).strip() or None
             continue
         fragment = ctx.take_fragment(value)
+        plain = plain_paragraphs(value) if fragment is None else None
+        if plain is not None:
+            # one <p> per text: remove the matching ones from the string itself
+            # (what serializing the pruned tree gives); every text left is non-blank
+            kept = []
+            for text in plain:
+                key = next((k for k in memo_block_keys(memo, text, None, title)
+                            if k in templates), None) if len(text.split()) >= MIN_WORDS else None
+                if key is None:
+                    kept.append(text)
+                else:
+                    planned.append((name, key, " ".join(text.split())))
+            if len(kept) != len(plain):
+                changes[name] = "".join(f"<p>{text}</p>" for text in kept) or None
+            remaining_text += len(kept)
+            continue
         if fragment is None:
             root = parse_fragment(value)
             units = [(unit, unit.shape()) for unit in iter_units(root) if learnable(unit)]

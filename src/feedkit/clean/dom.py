@@ -32,6 +32,7 @@ __all__ = [
     "iter_units",
     "link_density",
     "parse_fragment",
+    "plain_paragraphs",
     "remove_unit",
     "serialize_fragment",
     "tokens_of",
@@ -183,6 +184,31 @@ def parse_fragment(html: str) -> HtmlElement:
     # a whole document ("<html>..."), or a tree of unexpected shape: lxml's own path
     root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_FRAGMENT_PARSER)
     return root
+
+
+# <p>text</p><p>text</p>...: no attribute, no other markup, no character reference,
+# no character either parser or serializer would rewrite (CR, NBSP)
+_PLAIN_PARAGRAPHS = re.compile(r"(?:<p>[^<>&\r\xa0]*</p>)+")
+
+
+def plain_paragraphs(html: str) -> list[str] | None:
+    """The texts of ``html`` when it is only plain paragraphs, else ``None``.
+
+    Plain paragraphs are ``<p>text</p>`` one after the other, with nothing
+    between them, no attribute, no markup and no character reference inside,
+    no character XML cannot hold, carriage return or no-break space, and no
+    blank paragraph: the form most feed summaries take.  For such HTML the
+    parsed fragment is exactly one ``<p>`` per text (and serializing it gives
+    ``html`` back), so the cleaning steps can skip the parser
+    (``tests/test_clean_fastpath.py`` checks this against lxml and nh3).
+    """
+    if _PLAIN_PARAGRAPHS.fullmatch(html) is None or XML_INVALID.search(html) is not None:
+        return None
+    texts = html[3:-4].split("</p><p>")
+    for text in texts:
+        if not text or text.isspace():
+            return None
+    return texts
 
 
 _HTML5_VOID_END = re.compile(r"</(?:source|track|wbr)>")

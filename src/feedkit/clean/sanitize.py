@@ -47,6 +47,7 @@ from .dom import (
     drop_empty,
     flatten_deep,
     parse_fragment,
+    plain_paragraphs,
     serialize_fragment,
 )
 
@@ -388,6 +389,25 @@ def sanitize_html(
     """
     if not html:
         return ""
+    if plain_paragraphs(html) is not None:
+        # nothing to remove, rewrite or resolve: nh3 and the post-pass give it back as it is
+        return html
+    return _sanitize(html, base_url=base_url, keep_structure=keep_structure,
+                     drop_trackers=drop_trackers, fix_lazy_images=fix_lazy_images,
+                     drop_empty_wrappers=drop_empty_wrappers, removed=removed)
+
+
+def _sanitize(
+    html: str,
+    *,
+    base_url: str | None,
+    keep_structure: bool,
+    drop_trackers: bool,
+    fix_lazy_images: bool,
+    drop_empty_wrappers: bool,
+    removed: list[tuple[str, str]] | None,
+) -> str:
+    """:func:`sanitize_html` without its plain-paragraphs shortcut."""
     html = XML_INVALID.sub("", flatten_deep(html))
     token = _BASE_URL.set(base_url)
     try:
