@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import heapq
 import math
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from ..errors import StoreError
 from .stories import CAPS_LOWER, CAPS_SHIFT
 
-__all__ = ["INDEX_VERSION", "LinkIndex"]
+__all__ = ["INDEX_VERSION", "ItemRecord", "LinkIndex"]
 
 #: Format version of :meth:`LinkIndex.to_dict`.
 INDEX_VERSION = 1
@@ -38,19 +38,22 @@ MAX_TITLE_POSTING = 32
 CENTROID_TERMS = 64
 
 
-@dataclass(slots=True)
-class ItemRecord:
-    """What the index keeps about one item (internal; plain fields)."""
-
-    id: str
-    feed_url: str
-    ts: float
-    url_key: str | None = None
-    title_key: str | None = None
-    title_words: int = 0
-    has_body: bool = False
-    samples: array[int] = field(default_factory=lambda: array("I"))
-    story: str = ""
+#: What the index keeps about one item (internal): a plain tuple of atoms
+#: ``(id, feed_url, ts, url_key, title_key, title_words, has_body, samples)``
+#: read through the ``R_*`` positions below.  An exact tuple of strings and
+#: numbers is untracked by the cycle collector, so a large index costs no
+#: garbage-collection time (a class instance, even a named tuple, would be
+#: walked by every full collection).  The item's story is kept in
+#: :attr:`LinkIndex.story_of`.
+ItemRecord = tuple[str, str, float, str | None, str | None, int, bool, tuple[int, ...]]
+R_ID: Final = 0
+R_FEED: Final = 1
+R_TS: Final = 2
+R_URL: Final = 3
+R_TITLE: Final = 4
+R_TITLE_WORDS: Final = 5
+R_BODY: Final = 6
+R_SAMPLES: Final = 7
 
 
 @dataclass(slots=True)
@@ -114,14 +117,16 @@ class LinkIndex:
             raise ValueError("window must be positive")
         self.window = window
         self.records: dict[str, ItemRecord] = {}
+        self.story_of: dict[str, str] = {}
         self.parent: dict[str, str] = {}
-        self.dup_members: dict[str, list[str]] = {}
+        # members of duplicate groups of two or more, by root (tuples: untracked)
+        self.dup_members: dict[str, tuple[str, ...]] = {}
         self.dup_reasons: dict[str, list[str]] = {}
         self.url_keys: dict[str, str] = {}
         self.guid_keys: dict[str, str] = {}
         self.content_keys: dict[str, str] = {}
         self.titles: dict[str, tuple[str, ...]] = {}  # newest last
-        self.postings: dict[int, list[str]] = {}
+        self.postings: dict[int, tuple[str, ...]] = {}
         self.common: set[int] = set()
         self.sample_heap: list[tuple[float, str]] = []
         self.df: dict[str, int] = {}
@@ -168,29 +173,37 @@ class LinkIndex:
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
             return ra
-        ka = (self.records[ra].ts, ra)
-        kb = (self.records[rb].ts, rb)
+        ka = (self.records[ra][R_TS], ra)
+        kb = (self.records[rb][R_TS], rb)
         keep, drop = (ra, rb) if ka <= kb else (rb, ra)
         self.parent[drop] = keep
-        self.dup_members[keep].extend(self.dup_members.pop(drop))
+        groups = self.dup_members
+        groups[keep] = groups.get(keep, (keep,)) + groups.pop(drop, (drop,))
         reasons = self.dup_reasons.setdefault(keep, [])
         for r in [*self.dup_reasons.pop(drop, []), reason]:
             if r not in reasons:
                 reasons.append(r)
-        sa, sb = self.records[keep].story, self.records[drop].story
+        story_of = self.story_of
+        sa, sb = story_of.get(keep, ""), story_of.get(drop, "")
         if sa and sb and sa != sb:
             self.merge_stories(sa, sb)
         return keep
 
+    def members(self, root: str) -> tuple[str, ...]:
+        """Return the member ids of the duplicate group whose root is ``root``."""
+        return self.dup_members.get(root) or (root,)
+
     def group_of(self, item_id: str) -> list[str]:
         """Return the member ids of ``item_id``'s duplicate group, representative first."""
         root = self.root(item_id)
-        members = self.dup_members[root]
-        rest = sorted((m for m in members if m != root), key=lambda m: (self.records[m].ts, m))
+        members = self.dup_members.get(root)
+        if members is None:
+            return [root]
+        rest = sorted((m for m in members if m != root), key=lambda m: (self.records[m][R_TS], m))
         return [root, *rest]
 
     # ------------------------------------------------------------------ stories
-    def new_story(self, members: list[str], vec: dict[str, float], ts: float) -> StoryState:
+    def new_story(self, members: Sequence[str], vec: dict[str, float], ts: float) -> StoryState:
         """Create an active story around one unit."""
         sid = "story:" + members[0]
         n = 1
@@ -200,18 +213,19 @@ class LinkIndex:
         story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
         story.support = dict.fromkeys(vec, 1)
         for m in members:
-            story.offer_rep(m, self.records[m].ts)
+            story.offer_rep(m, self.records[m][R_TS])
         story.recompute_norm()
         self.stories[sid] = story
+        story_of = self.story_of
         for m in members:
-            self.records[m].story = sid
+            story_of[m] = sid
         for t, w in story.centroid.items():
             self.term_post.setdefault(t, {})[sid] = w
         heapq.heappush(self.story_heap, (ts, sid))
         return story
 
     def add_to_story(
-        self, story: StoryState, members: list[str], vec: dict[str, float], ts: float
+        self, story: StoryState, members: Sequence[str], vec: dict[str, float], ts: float
     ) -> None:
         """Add one unit (its members and vector) to ``story``."""
         c = story.centroid
@@ -237,9 +251,11 @@ class LinkIndex:
         story.core_norm2 = -1.0
         story.units += 1
         story.members.extend(members)
+        story_of = self.story_of
+        records = self.records
         for m in members:
-            self.records[m].story = sid
-            story.offer_rep(m, self.records[m].ts)
+            story_of[m] = sid
+            story.offer_rep(m, records[m][R_TS])
         if ts > story.last_ts:
             story.last_ts = ts
             heapq.heappush(self.story_heap, (ts, sid))
@@ -266,8 +282,9 @@ class LinkIndex:
         sa, sb = self.stories[a], self.stories[b]
         if (sb.units, -sb.first_ts) > (sa.units, -sa.first_ts):
             sa, sb = sb, sa
+        story_of = self.story_of
         for m in sb.members:
-            self.records[m].story = sa.id
+            story_of[m] = sa.id
         sa.members.extend(sb.members)
         if sb.rep:
             sa.offer_rep(sb.rep, sb.rep_ts)
@@ -324,53 +341,49 @@ class LinkIndex:
         while samples and sheap and sheap[0][0] < limit:
             _, iid = heapq.heappop(sheap)
             rec = self.records.get(iid)
-            if rec is None:
+            if rec is None or not rec[R_SAMPLES]:
                 continue
-            for h in rec.samples:
+            for h in rec[R_SAMPLES]:
                 p = postings.get(h)
                 if p is not None:
-                    try:
-                        p.remove(iid)
-                    except ValueError:
+                    if p[0] == iid:  # postings grow in time order: usually the first
+                        p = p[1:]
+                    elif iid in p:
+                        p = tuple(o for o in p if o != iid)
+                    else:
                         continue
-                    if not p:
+                    if p:
+                        postings[h] = p
+                    else:
                         del postings[h]
-            rec.samples = array("I")
+            self.records[iid] = (*rec[:R_SAMPLES], ())
 
     def add_samples(self, rec: ItemRecord) -> None:
         """Register an item's shingle sample in the postings."""
-        if not rec.samples:
+        if not rec[R_SAMPLES]:
             return
         postings = self.postings
         common = self.common
-        for h in rec.samples:
+        iid = rec[R_ID]
+        for h in rec[R_SAMPLES]:
             if h in common:
                 continue
             p = postings.get(h)
             if p is None:
-                postings[h] = [rec.id]
+                postings[h] = (iid,)
             elif len(p) >= MAX_SAMPLE_POSTING:
                 common.add(h)
                 del postings[h]
             else:
-                p.append(rec.id)
-        heapq.heappush(self.sample_heap, (rec.ts, rec.id))
+                postings[h] = (*p, iid)
+        heapq.heappush(self.sample_heap, (rec[R_TS], rec[R_ID]))
 
     # -------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
         """Return the index as JSON-compatible plain data (see :meth:`from_dict`)."""
+        story_of = self.story_of
         recs = [
-            [
-                r.id,
-                r.feed_url,
-                r.ts,
-                r.url_key,
-                r.title_key,
-                r.title_words,
-                r.has_body,
-                list(r.samples),
-                r.story,
-            ]
+            [*r[:R_SAMPLES], list(r[R_SAMPLES]), story_of.get(r[R_ID], "")]
             for r in self.records.values()
         ]
         stories = [
@@ -413,7 +426,7 @@ class LinkIndex:
             idx.now = float(now) if now is not None else float("-inf")
             for row in data["records"]:
                 iid, feed, ts, ukey, tkey, tw, body, samples, story = row
-                idx.records[str(iid)] = ItemRecord(
+                idx.records[str(iid)] = (
                     str(iid),
                     str(feed),
                     float(ts),
@@ -421,13 +434,15 @@ class LinkIndex:
                     tkey,
                     int(tw),
                     bool(body),
-                    array("I", (int(h) for h in samples)),
-                    str(story),
+                    tuple(int(h) for h in samples),
                 )
+                if story:
+                    idx.story_of[str(iid)] = str(story)
             idx.parent = {str(k): str(v) for k, v in data["parent"].items()}
+            groups: dict[str, list[str]] = {}
             for iid in idx.records:
-                r = idx.root(iid)
-                idx.dup_members.setdefault(r, []).append(iid)
+                groups.setdefault(idx.root(iid), []).append(iid)
+            idx.dup_members = {r: tuple(m) for r, m in groups.items() if len(m) > 1}
             idx.dup_reasons = {str(k): [str(x) for x in v] for k, v in data["dup_reasons"].items()}
             idx.url_keys = {str(k): str(v) for k, v in data["url_keys"].items()}
             idx.guid_keys = {str(k): str(v) for k, v in data["guid_keys"].items()}
@@ -453,7 +468,7 @@ class LinkIndex:
                 )
                 s.recompute_norm()
                 for m in s.members:
-                    s.offer_rep(m, idx.records[m].ts)
+                    s.offer_rep(m, idx.records[m][R_TS])
                 idx.stories[s.id] = s
                 if s.active:
                     for t, w in s.centroid.items():
@@ -463,7 +478,7 @@ class LinkIndex:
                 str(k): [(str(a), str(b)) for a, b in v] for k, v in data["pending_nav"].items()
             }
             for rec in idx.records.values():
-                if rec.samples:
+                if rec[R_SAMPLES]:
                     idx.add_samples(rec)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreError(f"link index data is malformed: {exc!r}") from exc

@@ -8,9 +8,8 @@ from __future__ import annotations
 import heapq
 import math
 import multiprocessing
-from array import array
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +17,20 @@ from datetime import timedelta
 from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
 from . import dedupe, navigation
-from .index import MAX_TITLE_POSTING, ItemRecord, LinkIndex, StoryState
+from .index import (
+    MAX_TITLE_POSTING,
+    R_BODY,
+    R_FEED,
+    R_ID,
+    R_SAMPLES,
+    R_TITLE,
+    R_TITLE_WORDS,
+    R_TS,
+    R_URL,
+    ItemRecord,
+    LinkIndex,
+    StoryState,
+)
 from .stories import (
     BODY_WORDS,
     count_capitals,
@@ -84,9 +96,8 @@ def _link_chunk(
         caps[t] = get(t, 0) + c
     surfaces = batch.surfaces
     for rec, guid, chash, raw, surf, nav in feats:
-        iid = rec.id
+        iid = rec[R_ID]
         idx.records[iid] = rec
-        idx.dup_members[iid] = [iid]
         recs.append(rec)
         batch.guid[iid] = guid
         batch.chash[iid] = chash
@@ -116,9 +127,9 @@ def _link_chunk(
 
 def _link_parallel(
     idx: LinkIndex,
-    chunks: Sequence[Sequence[tuple[float, Item]]],
+    chunks: Iterable[list[tuple[float, Item]]],
     surfaces: dict[str, str],
-    relations: list[Relation],
+    relations: list[_Rel],
     workers: int,
     options: dict[str, float],
 ) -> None:
@@ -174,6 +185,11 @@ class LinkResult:
         return {m: g.id for g in self.stories for m in g.item_ids}
 
 
+#: A relation while linking: (kind, source, target, score, reason) — a tuple of
+#: atoms, untracked by the cycle collector; made a Relation at the end.
+_Rel = tuple[str, str, str, float, str]
+
+
 @dataclass(slots=True)
 class _Batch:
     """Per-batch features that are not kept in the index."""
@@ -184,8 +200,8 @@ class _Batch:
     guid: dict[str, str | None] = field(default_factory=dict)
     chash: dict[str, str | None] = field(default_factory=dict)
     nav: dict[str, Sequence[tuple[str, str | None, str | None]]] = field(default_factory=dict)
-    first_dup: dict[str, Relation] = field(default_factory=dict)
-    relations: list[Relation] = field(default_factory=list)
+    first_dup: set[str] = field(default_factory=set)
+    relations: list[_Rel] = field(default_factory=list)
 
 
 _Token = tuple[str, int, str]
@@ -225,7 +241,7 @@ def _featurize(
         # Feeds without a body often repeat the headline as the summary.
         body_words = []
         body_text = ""
-    rec = ItemRecord(
+    rec: ItemRecord = (
         item.id,
         item.feed_url,
         ts,
@@ -233,7 +249,7 @@ def _featurize(
         " ".join(title_words) or None,
         len(title_words),
         len(body_words) >= 12,
-        array("I", sample_shingles(body_words[:SHINGLE_WORDS])),
+        tuple(sample_shingles(body_words[:SHINGLE_WORDS])),
     )
     lede = body_text
     if len(body_words) > BODY_WORDS:
@@ -272,13 +288,12 @@ def featurize_chunk(
 def _dup_link(
     idx: LinkIndex, batch: _Batch, rec: ItemRecord, other: str, score: float, reason: str
 ) -> None:
-    if idx.root(rec.id) == idx.root(other):
+    if idx.root(rec[R_ID]) == idx.root(other):
         return
-    idx.union(rec.id, other, reason)
-    if rec.id not in batch.first_dup:
-        rel = Relation("duplicate", rec.id, other, round(score, 4), reason)
-        batch.first_dup[rec.id] = rel
-        batch.relations.append(rel)
+    idx.union(rec[R_ID], other, reason)
+    if rec[R_ID] not in batch.first_dup:
+        batch.first_dup.add(rec[R_ID])
+        batch.relations.append(("duplicate", rec[R_ID], other, round(score, 4), reason))
 
 
 def _dedupe(
@@ -291,11 +306,11 @@ def _dedupe(
 ) -> None:
     window = idx.window_seconds
     for rec in recs:
-        idx.expire(rec.ts, stories=False)
-        iid = rec.id
+        idx.expire(rec[R_TS], stories=False)
+        iid = rec[R_ID]
         exact = False
         for key, table, reason in (
-            (rec.url_key, idx.url_keys, "same canonical URL"),
+            (rec[R_URL], idx.url_keys, "same canonical URL"),
             (batch.guid[iid], idx.guid_keys, "same GUID"),
             (batch.chash[iid], idx.content_keys, "same normalized content"),
         ):
@@ -307,9 +322,9 @@ def _dedupe(
             else:
                 _dup_link(idx, batch, rec, other, 1.0, reason)
                 exact = True
-        if not exact and rec.samples:
+        if not exact and rec[R_SAMPLES]:
             common = idx.common
-            mine = [h for h in rec.samples if h not in common]
+            mine = [h for h in rec[R_SAMPLES] if h not in common]
             counts: dict[str, int] = {}
             postings = idx.postings
             for h in mine:
@@ -333,9 +348,9 @@ def _dedupe(
                     if n < need:
                         break
                     orec = idx.records[o]
-                    if abs(orec.ts - rec.ts) > window or idx.root(o) == idx.root(iid):
+                    if abs(orec[R_TS] - rec[R_TS]) > window or idx.root(o) == idx.root(iid):
                         continue
-                    theirs = [h for h in orec.samples if h not in common]
+                    theirs = [h for h in orec[R_SAMPLES] if h not in common]
                     verdict = dedupe.near_duplicate(
                         mine_set,
                         theirs,
@@ -345,16 +360,16 @@ def _dedupe(
                     if verdict is not None:
                         _dup_link(idx, batch, rec, o, verdict.score, verdict.reason)
                         exact = True
-        tkey = rec.title_key
+        tkey = rec[R_TITLE]
         if tkey is not None:
             seen = idx.titles.get(tkey)
-            if not exact and seen and rec.title_words >= dedupe.MIN_TITLE_WORDS:
+            if not exact and seen and rec[R_TITLE_WORDS] >= dedupe.MIN_TITLE_WORDS:
                 for o in reversed(seen):
                     orec = idx.records[o]
                     if (
-                        orec.feed_url != rec.feed_url
-                        and abs(orec.ts - rec.ts) <= window
-                        and not (orec.has_body and rec.has_body)
+                        orec[R_FEED] != rec[R_FEED]
+                        and abs(orec[R_TS] - rec[R_TS]) <= window
+                        and not (orec[R_BODY] and rec[R_BODY])
                     ):
                         _dup_link(idx, batch, rec, o, 0.9, "same headline (no body to compare)")
                         break
@@ -363,7 +378,7 @@ def _dedupe(
         idx.add_samples(rec)
 
 
-def _unit_vector(batch: _Batch, members: list[str]) -> dict[str, float]:
+def _unit_vector(batch: _Batch, members: Sequence[str]) -> dict[str, float]:
     vecs = [batch.vecs[m] for m in members if m in batch.vecs]
     if len(vecs) == 1:
         return vecs[0]
@@ -508,27 +523,29 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
     unit_new: dict[str, list[str]] = {}
     unit_ts: dict[str, float] = {}
     for rec in recs:
-        r = idx.root(rec.id)
-        unit_new.setdefault(r, []).append(rec.id)
+        r = idx.root(rec[R_ID])
+        unit_new.setdefault(r, []).append(rec[R_ID])
         if r not in unit_ts:
-            unit_ts[r] = rec.ts
-    order = sorted(unit_new, key=lambda r: (unit_ts[r], r))
+            unit_ts[r] = rec[R_TS]
+    order = sorted(unit_new)  # by time, then id (a stable sort twice: no key tuples)
+    order.sort(key=unit_ts.__getitem__)
+    story_of = idx.story_of
     for r in order:
         new = unit_new[r]
-        members = idx.dup_members[r]
+        members = idx.members(r)
         ts = unit_ts[r]
         idx.expire(ts, samples=False)
         old_story = ""
         for m in members:
-            s = idx.records[m].story
+            s = story_of.get(m)
             if s and s in idx.stories:
                 old_story = s
                 break
         if old_story:
             story = idx.stories[old_story]
             for m in new:
-                idx.records[m].story = old_story
-                story.offer_rep(m, idx.records[m].ts)
+                story_of[m] = old_story
+                story.offer_rep(m, idx.records[m][R_TS])
             story.members.extend(new)
             if ts > story.last_ts:
                 story.last_ts = ts
@@ -547,17 +564,17 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
 def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
     done: set[str] = set()
     for rec in recs:
-        r = idx.root(rec.id)
+        r = idx.root(rec[R_ID])
         if r in done:
             continue
         done.add(r)
-        story = idx.stories[idx.records[r].story]
+        story = idx.stories[idx.story_of[r]]
         if len(story.members) < 2:
             continue
         rep = story.rep
         if idx.root(rep) == r:
             continue
-        vec = batch.vecs.get(r) or _unit_vector(batch, [m for m in idx.dup_members[r]])
+        vec = batch.vecs.get(r) or _unit_vector(batch, idx.members(r))
         c = story.centroid
         if c and vec:
             dot = sum(w * c.get(t, 0.0) for t, w in vec.items())
@@ -566,7 +583,7 @@ def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> N
             reason = "shared terms: " + ", ".join(terms) if terms else "same story"
         else:
             score, reason = 0.0, "same story"
-        batch.relations.append(Relation("same_story", r, rep, round(score, 4), reason))
+        batch.relations.append(("same_story", r, rep, round(score, 4), reason))
 
 
 def _nav_targets(
@@ -582,9 +599,9 @@ def _nav_targets(
     if tkey is not None:
         seen = idx.titles.get(tkey)
         if seen:
-            same_feed = [o for o in seen if idx.records[o].feed_url == rec.feed_url]
+            same_feed = [o for o in seen if idx.records[o][R_FEED] == rec[R_FEED]]
             pool = same_feed or seen
-            hit = max(pool, key=lambda o: (idx.records[o].ts, o))
+            hit = max(pool, key=lambda o: (idx.records[o][R_TS], o))
             return hit, 0.9, navigation.REASON_BY_TITLE, ""
     if ukey is not None:
         target = canonical_url(url) or str(url)
@@ -599,8 +616,8 @@ def _navigate(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
     if idx.pending_nav:
         for rec in recs:
             for key in (
-                "u:" + rec.url_key if rec.url_key else None,
-                "t:" + rec.title_key if rec.title_key else None,
+                "u:" + rec[R_URL] if rec[R_URL] else None,
+                "t:" + rec[R_TITLE] if rec[R_TITLE] else None,
             ):
                 if key is None:
                     continue
@@ -610,24 +627,32 @@ def _navigate(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
                 reason = navigation.REASON_BY_URL if key[0] == "u" else navigation.REASON_BY_TITLE
                 score = 1.0 if key[0] == "u" else 0.9
                 for source, kind in waiting:
-                    if source != rec.id:
-                        batch.relations.append(Relation(kind, source, rec.id, score, reason))
+                    if source != rec[R_ID]:
+                        batch.relations.append((kind, source, rec[R_ID], score, reason))
     for rec in recs:
-        links = batch.nav.get(rec.id)
+        links = batch.nav.get(rec[R_ID])
         if not links:
             continue
         seen: set[tuple[str, str]] = set()
         for rel, url, title in links:
             kind = navigation.nav_kind(rel)
             target, score, reason, pending = _nav_targets(idx, rec, url, title)
-            if not target or target == rec.id or (kind, target) in seen:
+            if not target or target == rec[R_ID] or (kind, target) in seen:
                 continue
             seen.add((kind, target))
             if pending:
                 waiting = idx.pending_nav.setdefault(pending, [])
-                if (rec.id, kind) not in waiting:
-                    waiting.append((rec.id, kind))
-            batch.relations.append(Relation(kind, rec.id, target, score, reason))
+                if (rec[R_ID], kind) not in waiting:
+                    waiting.append((rec[R_ID], kind))
+            batch.relations.append((kind, rec[R_ID], target, score, reason))
+
+
+def _chunks(
+    items: Sequence[Item], times: Sequence[float], order: Sequence[int], size: int
+) -> Iterator[list[tuple[float, Item]]]:
+    """Yield ``(time, item)`` chunks in ``order``, built one at a time."""
+    for start in range(0, len(order), size):
+        yield [(times[i], items[i]) for i in order[start : start + size]]
 
 
 def link_items(
@@ -689,23 +714,23 @@ def link_items(
     stamps = [_timestamp(it) for it in fresh]
     known = [t for t in stamps if t is not None]
     fallback = max(known) if known else (idx.now if math.isfinite(idx.now) else 0.0)
-    timed = sorted(
-        ((fallback if ts is None else ts, it) for it, ts in zip(fresh, stamps, strict=True)),
-        key=lambda p: (p[0], p[1].id),
-    )
-    del fresh, stamps
+    times = [fallback if ts is None else ts for ts in stamps]
+    del stamps, known
+    # by time, then id: two stable sorts of positions (no per-item key tuples)
+    order = sorted(range(len(fresh)), key=[it.id for it in fresh].__getitem__)
+    order.sort(key=times.__getitem__)
 
     # 2. chunk by chunk: features, duplicates, stories, navigation
     surfaces: dict[str, str] = {}
-    relations: list[Relation] = []
-    chunks = [timed[i : i + chunk_size] for i in range(0, len(timed), chunk_size)]
-    del timed
+    relations: list[_Rel] = []
+    n_chunks = -(-len(order) // chunk_size)
+    chunks = _chunks(fresh, times, order, chunk_size)
     options = {
         "story_threshold": story_threshold,
         "jaccard": jaccard_threshold,
         "containment": containment_threshold,
     }  # for the worker path
-    if workers > 1 and len(chunks) > 1:
+    if workers > 1 and n_chunks > 1:
         _link_parallel(idx, chunks, surfaces, relations, workers, options)
     else:
         for chunk in chunks:
@@ -735,16 +760,16 @@ def link_items(
     stories: list[Group] = []
     story_seen: set[str] = set()
     for iid in input_ids:
-        sid = idx.records[iid].story
+        sid = idx.story_of[iid]
         if sid in story_seen:
             continue
         story_seen.add(sid)
         st = idx.stories[sid]
         rep = st.rep
-        rest = sorted((m for m in st.members if m != rep), key=lambda m: (idx.records[m].ts, m))
+        rest = sorted((m for m in st.members if m != rep), key=lambda m: (idx.records[m][R_TS], m))
         reason = ""
         if len(st.members) > 1 and st.centroid:
             top = shared_terms(st.centroid, st.centroid, surfaces)
             reason = "top terms: " + ", ".join(top)
         stories.append(Group(sid, (rep, *rest), reason))
-    return LinkResult(duplicates, stories, relations, idx)
+    return LinkResult(duplicates, stories, [Relation(*r) for r in relations], idx)
