@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice, repeat
+from operator import mul
 
 from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
@@ -34,11 +36,12 @@ from .index import (
 from .stories import (
     BODY_WORDS,
     count_capitals,
+    decide_weights,
     idf_table,
     raw_terms,
     shared_terms,
+    split_weights,
     tfidf_vector,
-    weigh_terms,
 )
 from .text import (
     content_hash,
@@ -81,44 +84,43 @@ MERGE_PROBE_TERMS = 16
 def _link_chunk(
     idx: LinkIndex,
     batch: _Batch,
-    feats: Sequence[_Features],
-    chunk_caps: dict[str, int],
+    chunk: _Chunk,
     *,
     story_threshold: float,
     jaccard: float,
     containment: float,
 ) -> None:
     """Link one time-ordered, featurized chunk of new items into ``idx``."""
-    recs: list[ItemRecord] = []
+    feats, chunk_caps, chunk_df, chunk_surfaces = chunk
     caps = idx.caps
     get = caps.get
     for t, c in chunk_caps.items():  # packed counts: adding adds both
         caps[t] = get(t, 0) + c
     surfaces = batch.surfaces
-    for rec, guid, chash, raw, surf, nav in feats:
+    for t, form in chunk_surfaces.items():  # the first written form seen wins
+        if t not in surfaces:
+            surfaces[t] = form
+    df = idx.df
+    get = df.get
+    for t, n in chunk_df.items():
+        df[t] = get(t, 0) + n
+    idx.n_docs += len(feats)
+    n_docs = idx.n_docs
+    idf = idf_table(chunk_df, df, n_docs)
+    recs: list[ItemRecord] = []
+    records = idx.records
+    vecs = batch.vecs
+    for rec, guid, chash, weights, undecided, nav in feats:
         iid = rec[R_ID]
-        idx.records[iid] = rec
+        records[iid] = rec
         recs.append(rec)
         batch.guid[iid] = guid
         batch.chash[iid] = chash
         if nav:
             batch.nav[iid] = nav
-        for t, w in surf.items():
-            if t not in surfaces:
-                surfaces[t] = w
-        batch.terms[iid] = weigh_terms(raw, caps)
-    df = idx.df
-    for terms in batch.terms.values():
-        for t in terms:
-            df[t] = df.get(t, 0) + 1
-    idx.n_docs += len(recs)
-    chunk_vocab: dict[str, None] = {}
-    for terms in batch.terms.values():
-        chunk_vocab.update(dict.fromkeys(terms))
-    idf = idf_table(chunk_vocab, df, idx.n_docs)
-    for iid, terms in batch.terms.items():
-        batch.vecs[iid] = tfidf_vector(terms, df, idx.n_docs, idf=idf)
-    batch.terms.clear()
+        if undecided:
+            decide_weights(weights, undecided, caps)
+        vecs[iid] = tfidf_vector(weights, df, n_docs, idf=idf)
     _dedupe(idx, batch, recs, jaccard=jaccard, containment=containment)
     _cluster(idx, batch, recs, threshold=story_threshold)
     _story_relations(idx, batch, recs)
@@ -134,7 +136,7 @@ def _link_parallel(
     options: dict[str, float],
 ) -> None:
     """Featurize chunks in worker processes, link them here in order."""
-    pending: deque[Future[tuple[list[_Features], dict[str, int]]]] = deque()
+    pending: deque[Future[_Chunk]] = deque()
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
@@ -143,7 +145,7 @@ def _link_parallel(
             if len(pending) >= workers:
                 break
         while pending:
-            feats, caps = pending.popleft().result()
+            done = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
                 pending.append(pool.submit(featurize_chunk, nxt))
@@ -151,8 +153,7 @@ def _link_parallel(
             _link_chunk(
                 idx,
                 batch,
-                feats,
-                caps,
+                done,
                 story_threshold=options["story_threshold"],
                 jaccard=options["jaccard"],
                 containment=options["containment"],
@@ -194,7 +195,6 @@ _Rel = tuple[str, str, str, float, str]
 class _Batch:
     """Per-batch features that are not kept in the index."""
 
-    terms: dict[str, dict[str, float]] = field(default_factory=dict)
     vecs: dict[str, dict[str, float]] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
     guid: dict[str, str | None] = field(default_factory=dict)
@@ -206,16 +206,20 @@ class _Batch:
 
 _Token = tuple[str, int, str]
 _Nav = tuple[tuple[str, str | None, str | None], ...]
-#: What a worker returns per item: record, GUID key, content hash, raw term
-#: counts, written forms, navigation references.
+#: What a worker returns per item: record, GUID key, content hash, term
+#: weights and the terms whose boost the capitalization statistics decide
+#: (:func:`~feedkit.link.stories.split_weights`), navigation references.
 _Features = tuple[
     ItemRecord,
     str | None,
     str | None,
-    dict[str, int],
-    dict[str, str],
+    dict[str, float],
+    tuple[str, ...],
     _Nav,
 ]
+#: What a worker returns per chunk: the items' features, then the chunk's
+#: capitalization counts, document frequencies and first written forms.
+_Chunk = tuple[list[_Features], dict[str, int], dict[str, int], dict[str, str]]
 
 
 def _timestamp(item: Item) -> float | None:
@@ -266,23 +270,33 @@ def _featurize(
     )
 
 
-def featurize_chunk(
-    timed: Sequence[tuple[float, Item]],
-) -> tuple[list[_Features], dict[str, int]]:
-    """Featurize a time-ordered chunk; also count its capitalization evidence.
+def featurize_chunk(timed: Sequence[tuple[float, Item]]) -> _Chunk:
+    """Featurize a time-ordered chunk; also count its statistics.
 
-    Pure and picklable in and out, so :func:`link_items` can run it in worker
-    processes (``workers=``) while the main process links the previous chunk.
+    Returns the items' features and the chunk's capitalization evidence,
+    document frequencies and first written forms of terms — everything that
+    needs no state of earlier chunks.  Pure and picklable in and out, so
+    :func:`link_items` can run it in worker processes (``workers=``) while the
+    main process links the previous chunk.
     """
-    feats = []
+    feats: list[_Features] = []
     caps: dict[str, int] = {}
+    df: dict[str, int] = {}
+    surfaces: dict[str, str] = {}
+    get = df.get
     for ts, it in timed:
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
         count_capitals(title_toks, caps)
         count_capitals(body_toks, caps)
         raw, surf = raw_terms(title_toks, body_toks)
-        feats.append((rec, guid, chash, raw, surf, nav))
-    return feats, caps
+        for t in raw:
+            df[t] = get(t, 0) + 1
+        for t, form in surf.items():
+            if t not in surfaces:
+                surfaces[t] = form
+        weights, undecided = split_weights(raw)
+        feats.append((rec, guid, chash, weights, undecided, nav))
+    return feats, caps, df, surfaces
 
 
 def _dup_link(
@@ -405,24 +419,37 @@ def _best_story(
     qualifies: a unit must match what the story is about, not just the few
     items one bridge brought in.
     """
-    post = idx.term_post
+    post = idx.term_post.get
     stories = idx.stories
     dots: dict[str, float] = {}
-    common: list[tuple[str, float]] = []
+    get = dots.get
+    common_t: list[str] = []
+    common_w: list[float] = []
     limit = MAX_PROBE_STORIES
-    for i, (t, w) in enumerate(vec.items()):  # vectors list their heaviest terms first
-        p = post.get(t)
+    terms = iter(vec.items())  # vectors list their heaviest terms first
+    for t, w in islice(terms, PROBE_TERMS):  # a heavy term nominates the stories that have it
+        p = post(t)
         if not p:
             continue
         if len(p) > limit:
-            common.append((t, w))
-        elif i < PROBE_TERMS:  # a heavy term nominates the stories that have it
+            common_t.append(t)
+            common_w.append(w)
+        else:
             for sid, cw in p.items():
-                dots[sid] = dots.get(sid, 0.0) + w * cw
-        else:  # a light one only adds to the nominees' dot products
-            for sid, cw in p.items():
-                if sid in dots:
-                    dots[sid] += w * cw
+                dots[sid] = get(sid, 0.0) + w * cw
+    if not dots:
+        return None, 0.0
+    nominees = dots.keys()
+    for t, w in terms:  # a light one only adds to the nominees' dot products
+        p = post(t)
+        if not p:
+            continue
+        if len(p) > limit:
+            common_t.append(t)
+            common_w.append(w)
+        else:
+            for sid in nominees & p.keys():
+                dots[sid] += w * p[sid]
     dots.pop(exclude, None)
     if not dots:
         return None, 0.0
@@ -435,9 +462,8 @@ def _best_story(
     for sid in cands:
         s = stories[sid]
         dot = dots[sid]
-        if common:
-            c = s.centroid
-            dot += sum(w * c.get(t, 0.0) for t, w in common)
+        if common_t:
+            dot += sum(map(mul, common_w, map(s.centroid.get, common_t, repeat(0.0))))
         sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
         key = (sim, -s.first_ts, sid)
         if best is not None and key <= best_key:
@@ -455,8 +481,11 @@ def _core_cosine(story: StoryState, vec: dict[str, float]) -> float:
     norm = story.core_norm()
     if not norm:
         return 0.0
-    vnorm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-    dot = sum(w * story.core_weight(t) for t, w in vec.items())
+    ws = vec.values()
+    vnorm = math.sqrt(sum(map(mul, ws, ws))) or 1.0
+    # core_weight(t) inlined: a term not carried by most units adds nothing
+    c, sup, units = story.centroid, story.support, story.units
+    dot = sum([w * c[t] for t, w in vec.items() if sup.get(t, 0) * 2 > units and t in c])
     return dot / (norm * vnorm)
 
 
@@ -492,6 +521,25 @@ def _centroid_moved(units: int) -> bool:
     return units in (1, 3)
 
 
+def _heaviest(vec: dict[str, float], n: int) -> dict[str, float]:
+    """The ``n`` heaviest terms of ``vec``, heaviest first (ties: smaller term first).
+
+    The same as sorting all items by ``(-weight, term)`` and keeping ``n``,
+    but only the terms reaching the n-th largest weight are sorted with a key.
+    """
+    if len(vec) > n:
+        cut = sorted(vec.values(), reverse=True)[n - 1]
+        items = [kv for kv in vec.items() if kv[1] >= cut]
+    else:
+        items = list(vec.items())
+    items.sort(key=_weight_then_term)
+    return dict(items[:n])
+
+
+def _weight_then_term(kv: tuple[str, float]) -> tuple[float, str]:
+    return -kv[1], kv[0]
+
+
 def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:
     """Merge ``story`` with active stories whose centroids are as similar.
 
@@ -501,8 +549,7 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
     bridging item cannot glue two unrelated stories together.
     """
     while True:
-        top = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:MERGE_PROBE_TERMS]
-        probe = dict(top)
+        probe = _heaviest(story.centroid, MERGE_PROBE_TERMS)
         best, _ = _best_story(idx, probe, exclude=story.id)
         if best is None:
             return story
@@ -577,7 +624,7 @@ def _story_relations(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> N
         vec = batch.vecs.get(r) or _unit_vector(batch, idx.members(r))
         c = story.centroid
         if c and vec:
-            dot = sum(w * c.get(t, 0.0) for t, w in vec.items())
+            dot = sum(map(mul, vec.values(), map(c.get, vec, repeat(0.0))))
             score = dot / math.sqrt(story.norm2) if story.norm2 else 0.0
             terms = shared_terms(vec, c, batch.surfaces)
             reason = "shared terms: " + ", ".join(terms) if terms else "same story"
@@ -734,13 +781,11 @@ def link_items(
         _link_parallel(idx, chunks, surfaces, relations, workers, options)
     else:
         for chunk in chunks:
-            feats, caps = featurize_chunk(chunk)
             batch = _Batch(surfaces=surfaces, relations=relations)
             _link_chunk(
                 idx,
                 batch,
-                feats,
-                caps,
+                featurize_chunk(chunk),
                 story_threshold=story_threshold,
                 jaccard=jaccard_threshold,
                 containment=containment_threshold,

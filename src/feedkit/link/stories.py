@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from operator import mul, neg
 
 from .text import Token
 
@@ -36,10 +37,12 @@ __all__ = [
     "VECTOR_TERMS",
     "cosine",
     "count_capitals",
+    "decide_weights",
     "idf_table",
     "item_terms",
     "raw_terms",
     "shared_terms",
+    "split_weights",
     "tfidf_vector",
     "weigh_terms",
 ]
@@ -116,6 +119,45 @@ def raw_terms(
     return raw, surf
 
 
+def split_weights(raw: Mapping[str, int]) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The part of :func:`weigh_terms` that needs no capitalization statistics.
+
+    Returns ``(weights, undecided)``: ``weights`` as :func:`weigh_terms` gives
+    them, except that the ``undecided`` terms (capitalized only where that
+    says nothing) are not boosted yet — :func:`decide_weights` does that once
+    the statistics are known.  Runs in worker processes.
+    """
+    out: dict[str, float] = {}
+    undecided: list[str] = []
+    log = math.log
+    boost = ENTITY_BOOST
+    for t, packed in raw.items():
+        if packed & _ENTITY_SEEN:
+            out[t] = (1.0 + log(packed >> 2)) * boost
+        else:
+            out[t] = 1.0 + log(packed >> 2)
+            if packed & _CAPITAL_SEEN:
+                undecided.append(t)
+    return out, tuple(undecided)
+
+
+def decide_weights(
+    weights: dict[str, float], undecided: Iterable[str], caps: Mapping[str, int]
+) -> dict[str, float]:
+    """Boost the ``undecided`` terms of :func:`split_weights` that ``caps`` shows as names.
+
+    ``weights`` is updated in place and returned; the result equals
+    :func:`weigh_terms` of the same raw counts.
+    """
+    boost = ENTITY_BOOST
+    get = caps.get
+    for t in undecided:
+        c = get(t, 0)
+        if c >> CAPS_SHIFT > c & CAPS_LOWER:
+            weights[t] *= boost
+    return weights
+
+
 def weigh_terms(raw: Mapping[str, int], caps: Mapping[str, int] | None = None) -> dict[str, float]:
     """Turn :func:`raw_terms` counts into boosted frequencies ``{term: (1 + ln tf) * boost}``.
 
@@ -172,8 +214,9 @@ def tfidf_vector(
         return {}
     if idf is None:
         idf = idf_table(terms, df, n_docs)
-    weighted = [(-w * idf[t], t) for t, w in terms.items()]
-    weighted.sort()
+    # (-weight, term) pairs, built and sorted at C level
+    negw = map(mul, map(neg, terms.values()), map(idf.__getitem__, terms))
+    weighted = sorted(zip(negw, terms, strict=True))
     if len(weighted) > top:
         weighted = weighted[:top]
     norm = math.sqrt(sum(w * w for w, _ in weighted)) or 1.0
