@@ -5,9 +5,10 @@ reader pointed at the open web needs:
 
 * a custom ``User-Agent``; connect and read timeouts **and** a total
   wall-clock ``deadline`` for the whole :meth:`Fetcher.fetch` call (redirect
-  hops and retries included).  A watchdog shuts the socket down when the
-  deadline passes, so a server that drips one byte a second — in the body or
-  in the headers — fails with :class:`~feedkit.errors.FetchTimeout` on time;
+  hops and retries included).  A watchdog (one thread per fetcher) shuts the
+  socket down when the deadline passes, so a server that drips one byte a
+  second — in the body or in the headers — fails with
+  :class:`~feedkit.errors.FetchTimeout` on time;
 * a cap on the *decompressed* body size (``max_bytes``, 16 MiB by default).
   The fetcher reads the raw body itself and inflates gzip/deflate in bounded
   steps, so a compression bomb stops at the cap with
@@ -24,7 +25,9 @@ reader pointed at the open web needs:
 * bounded retries with exponential backoff and jitter on transient failures
   (connection refused/reset, 500/502/504);
 * an opt-in :class:`~feedkit.fetch.policy.NetworkPolicy` applied to the
-  address each socket actually connects to (see :mod:`feedkit.fetch.policy`).
+  address each socket actually connects to (see :mod:`feedkit.fetch.policy`);
+* kept-alive connections, reused after 304s and read-to-the-end bodies, so
+  the common "nothing changed" answer costs one request on an open socket.
 
 One :class:`Fetcher` may be shared by threads: per-request state lives on
 the stack and in a per-fetcher thread-local.
@@ -251,10 +254,13 @@ class _Watchdog:
                 heapq.heapify(heap)
 
     def stop(self) -> None:
-        """Let the thread exit as soon as no call is running; wait briefly for it."""
+        """Let the thread exit as soon as no call is running.
+
+        With no call running, wait (briefly) for the thread to be gone.
+        """
         with self._cond:
             self._stopping = True
-            thread = self._thread
+            thread = self._thread if self._live == 0 else None
             self._cond.notify()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=1.0)
@@ -925,10 +931,11 @@ class Fetcher:
             and session.auth is None
             and not any(session.hooks.values())
         ):
-            host = self._host_settings(session, url)
             request = requests.PreparedRequest()
             request.prepare_method("GET")
             request.prepare_url(url, None)
+            prepared_url = request.url or url
+            host = self._host_settings(session, prepared_url)
             merged = CaseInsensitiveDict(session.headers)
             merged.update(headers)
             for name in [name for name, value in merged.items() if value is None]:
@@ -936,8 +943,8 @@ class Fetcher:
             request.prepare_headers(merged)
             if session.cookies:
                 request.prepare_cookies(session.cookies)
-            if host.netrc is not None or "@" in url:
-                request.prepare_auth(host.netrc, url)
+            if host.netrc is not None or "@" in prepared_url:
+                request.prepare_auth(host.netrc, prepared_url)
             response = adapter.send(
                 request,
                 stream=True,
