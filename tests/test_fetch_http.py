@@ -679,8 +679,9 @@ def keepalive() -> Iterator[Callable[..., KeepAliveServer]]:
         server.close()
 
 
-def _deadline_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "feedkit-fetch-deadline"]
+def _deadline_threads() -> set[threading.Thread]:
+    # Compared as sets: other tests' idle fetchers may end theirs meanwhile.
+    return {t for t in threading.enumerate() if t.name == "feedkit-fetch-deadline"}
 
 
 def test_304s_and_200s_reuse_one_connection(
@@ -711,19 +712,19 @@ def test_one_deadline_thread_per_fetcher_stopped_by_close(
     keepalive: Callable[..., KeepAliveServer],
 ) -> None:
     server = keepalive({"/f": (200, {}, FEED)})
-    before = len(_deadline_threads())
+    before = _deadline_threads()
     fetcher = quick(retries=0)
-    assert len(_deadline_threads()) == before  # started lazily
+    assert not _deadline_threads() - before  # started lazily
     for _ in range(20):
         fetcher.fetch(server.url("/f"))
-    assert len(_deadline_threads()) == before + 1
+    (thread,) = _deadline_threads() - before  # one thread served all 20 calls
     fetcher.close()
-    assert len(_deadline_threads()) == before
+    assert not thread.is_alive()
     # Still usable after close(): a new thread enforces the next call.
     assert fetcher.fetch(server.url("/f")).content == FEED
-    assert len(_deadline_threads()) == before + 1
+    (again,) = _deadline_threads() - before
     fetcher.close()
-    assert len(_deadline_threads()) == before
+    assert not again.is_alive()
 
 
 def _drip_forever(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
@@ -777,6 +778,34 @@ def test_watchdog_fires_and_keeps_its_heap_small() -> None:
     finally:
         left.close()
         right.close()
+
+
+def test_threads_share_connections_and_the_deadline_thread(
+    keepalive: Callable[..., KeepAliveServer],
+) -> None:
+    server = keepalive({"/304": (304, {"ETag": '"v"'}, b"")})
+    fetcher = quick(retries=0)
+    outcomes: list[bool] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(50):
+            res = fetcher.fetch(server.url("/304"), etag='"v"')
+            with lock:
+                outcomes.append(res.not_modified)
+
+    before = _deadline_threads()
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == [True] * 400
+    assert server.connections <= 8  # at most one per thread, kept across calls
+    assert len(_deadline_threads() - before) == 1
+    assert fetcher._watchdog._live == 0
+    assert fetcher._watchdog._heap == []
+    fetcher.close()
 
 
 _FORK_CHILD = """
