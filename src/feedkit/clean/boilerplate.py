@@ -213,11 +213,17 @@ def _structural_pass(
     root: HtmlElement, rules: RuleSet, hits: list[Hit], navs: list[NavLink]
 ) -> None:
     stack: list[HtmlElement] = list(reversed(list(root)))
+    tag_index = rules.tag_index
     while stack:
         el = stack.pop()
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             continue
-        rule = rules.match_structure(el.tag, tokens_of(el), el.get("role"))
+        get = el.get
+        if get("class") is None and get("id") is None and get("role") is None:
+            rule = tag_index.get(tag)  # what match_structure gives without tokens and role
+        else:
+            rule = rules.match_structure(tag, tokens_of(el), get("role"))
         if rule is not None and _removable(el, rule):
                 if rule.kind == "navigation":
                     navs.extend(capture_navigation(el, rules))
