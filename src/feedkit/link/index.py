@@ -97,9 +97,9 @@ class StoryState:
         """Norm of the core centroid (cached until the story changes)."""
         if self.core_norm2 < 0:
             units = self.units
-            sup = self.support
+            get = self.support.get
             self.core_norm2 = sum(
-                w * w for t, w in self.centroid.items() if sup.get(t, 0) * 2 > units
+                [w * w for t, w in self.centroid.items() if get(t, 0) * 2 > units]
             )
         return math.sqrt(self.core_norm2)
 
@@ -233,10 +233,12 @@ class LinkIndex:
         sid = story.id
         active = story.active
         sup = story.support
+        sup_get = sup.get
+        get = c.get
         norm2 = story.norm2
         for t, w in vec.items():
-            sup[t] = sup.get(t, 0) + 1
-            old = c.get(t)
+            sup[t] = sup_get(t, 0) + 1
+            old = get(t)
             if old is not None:
                 new = c[t] = old + w
                 norm2 += new * new - old * old
@@ -246,7 +248,11 @@ class LinkIndex:
                 c[t] = w
                 norm2 += w * w
                 if active:
-                    post.setdefault(t, {})[sid] = w
+                    p = post.get(t)
+                    if p is None:
+                        post[t] = {sid: w}
+                    else:
+                        p[sid] = w
         story.norm2 = norm2
         story.core_norm2 = -1.0
         story.units += 1
@@ -313,12 +319,17 @@ class LinkIndex:
 
     def _deactivate(self, story: StoryState) -> None:
         if story.active:
+            post = self.term_post
+            get = post.get
+            sid = story.id
             for t in story.centroid:
-                p = self.term_post.get(t)
+                p = get(t)
                 if p is not None:
-                    p.pop(story.id, None)
-                    if not p:
-                        del self.term_post[t]
+                    if len(p) == 1:
+                        if sid in p:
+                            del post[t]
+                    else:
+                        p.pop(sid, None)
             story.active = False
 
     def expire(self, now: float, *, stories: bool = True, samples: bool = True) -> None:

@@ -129,7 +129,7 @@ def _link_chunk(
 
 def _link_parallel(
     idx: LinkIndex,
-    chunks: Iterable[list[tuple[float, Item]]],
+    chunks: Iterable[tuple[list[Item], list[float]]],
     surfaces: dict[str, str],
     relations: list[_Rel],
     workers: int,
@@ -141,14 +141,14 @@ def _link_parallel(
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
         for chunk in todo:
-            pending.append(pool.submit(featurize_chunk, chunk))
+            pending.append(pool.submit(featurize_chunk, *chunk))
             if len(pending) >= workers:
                 break
         while pending:
             done = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(featurize_chunk, nxt))
+                pending.append(pool.submit(featurize_chunk, *nxt))
             batch = _Batch(surfaces=surfaces, relations=relations)
             _link_chunk(
                 idx,
@@ -270,8 +270,8 @@ def _featurize(
     )
 
 
-def featurize_chunk(timed: Sequence[tuple[float, Item]]) -> _Chunk:
-    """Featurize a time-ordered chunk; also count its statistics.
+def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
+    """Featurize a time-ordered chunk (``times``: the items' timestamps); count its statistics.
 
     Returns the items' features and the chunk's capitalization evidence,
     document frequencies and first written forms of terms — everything that
@@ -284,7 +284,7 @@ def featurize_chunk(timed: Sequence[tuple[float, Item]]) -> _Chunk:
     df: dict[str, int] = {}
     surfaces: dict[str, str] = {}
     get = df.get
-    for ts, it in timed:
+    for it, ts in zip(items, times, strict=True):
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
         count_capitals(title_toks, caps)
         count_capitals(body_toks, caps)
@@ -557,7 +557,7 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
         a, b = story.centroid, best.centroid
         if len(a) > len(b):
             a, b = b, a
-        dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+        dot = sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))
         sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
         if sim < threshold or _supported_cosine(story, best) < threshold * MERGE_SUPPORT:
             return story
@@ -696,10 +696,11 @@ def _navigate(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord]) -> None:
 
 def _chunks(
     items: Sequence[Item], times: Sequence[float], order: Sequence[int], size: int
-) -> Iterator[list[tuple[float, Item]]]:
-    """Yield ``(time, item)`` chunks in ``order``, built one at a time."""
+) -> Iterator[tuple[list[Item], list[float]]]:
+    """Yield ``(items, times)`` chunks in ``order``, built one at a time."""
     for start in range(0, len(order), size):
-        yield [(times[i], items[i]) for i in order[start : start + size]]
+        part = order[start : start + size]
+        yield [items[i] for i in part], [times[i] for i in part]
 
 
 def link_items(
@@ -785,7 +786,7 @@ def link_items(
             _link_chunk(
                 idx,
                 batch,
-                featurize_chunk(chunk),
+                featurize_chunk(*chunk),
                 story_threshold=story_threshold,
                 jaccard=jaccard_threshold,
                 containment=containment_threshold,
