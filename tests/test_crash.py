@@ -113,8 +113,8 @@ AGG_CHILD = textwrap.dedent(
     from feedkit.aggregator import Aggregator
     from feedkit.store import SQLiteStore
 
-    db, folder = sys.argv[1], sys.argv[2]
-    agg = Aggregator(store=SQLiteStore(db), link=False, workers=4)
+    db, folder, processes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    agg = Aggregator(store=SQLiteStore(db), link=False, workers=4, processes=processes)
     paths = [os.path.join(folder, f"feed{k}.xml") for k in range(4)]
     body = "lorem ipsum " * 300
     for n in range(100_000):
@@ -136,13 +136,21 @@ AGG_CHILD = textwrap.dedent(
 )
 
 
-def test_sigkill_during_aggregator_update(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "processes",
+    [0, pytest.param(2, marks=pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="shard processes are forked on Linux"))],
+)
+def test_sigkill_during_aggregator_update(tmp_path: Path, processes: int) -> None:
+    # processes=2: the sources are updated by two forked shard processes, each
+    # writing through its own connection; the parent is the one killed
+    # (its orphaned shards notice and stop)
     db = tmp_path / "agg.db"
     folder = tmp_path / "feeds"
     folder.mkdir()
     script = tmp_path / "agg_child.py"
     script.write_text(AGG_CHILD)
-    proc = subprocess.Popen([sys.executable, str(script), str(db), str(folder)],
+    proc = subprocess.Popen([sys.executable, str(script), str(db), str(folder), str(processes)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     rounds: list[int] = []

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from feedkit.aggregator import AUTO_PROCESS_MIN_SOURCES, Aggregator
+from feedkit.aggregator import Aggregator, _shard
 from feedkit.clean import default_cleaners
 from feedkit.errors import NotAFeedError, ParseError
 from feedkit.model import Item
-from feedkit.store import SQLiteStore
+from feedkit.store import MemoryStore, SQLiteStore, Store
+from feedkit.store.base import SourceState
 from test_update import T0, Clock, FeedServer, by_source, make_agg, rss, server, versioned
 
 __all__ = ["server"]  # the fixture, imported for its side effect on collection
@@ -68,9 +69,16 @@ def pids(agg: Aggregator) -> set[str]:
     return {item.extra.get("pid", "") for item in agg.items()}
 
 
+def make_store(kind: str, tmp_path: Path, name: str) -> Store:
+    # a file-backed SQLite store is updated by shard processes; a memory store
+    # by this process's threads with a parse-and-clean process pool
+    return SQLiteStore(tmp_path / f"{name}.db") if kind == "sqlite" else MemoryStore()
+
+
 @linux_only
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
 def test_worker_processes_give_the_same_items_and_typed_errors(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, kind: str
 ) -> None:
     urls = serve_feeds(server, 5)
     server.routes["/page.html"] = lambda h: (
@@ -83,7 +91,7 @@ def test_worker_processes_give_the_same_items_and_typed_errors(
     urls += [server.url("/page.html"), server.url("/broken.xml")]
     runs = {}
     for processes in (0, 2):
-        store = SQLiteStore(tmp_path / f"p{processes}.db")
+        store = make_store(kind, tmp_path, f"p{processes}")
         agg = make_agg(store, Clock(T0), processes=processes,
                        cleaners=[*default_cleaners(), tag_pid])
         for url in urls:
@@ -95,7 +103,7 @@ def test_worker_processes_give_the_same_items_and_typed_errors(
     assert items0 == items2
     assert len(items0) == 20
     assert pids0 == {str(PARENT)}
-    assert str(PARENT) not in pids2
+    assert str(PARENT) not in pids2  # cleaned in other processes
     assert len(pids2) >= 1
     for url in urls:
         assert res0[url].status == res2[url].status
@@ -109,20 +117,24 @@ def test_worker_processes_give_the_same_items_and_typed_errors(
 
 
 @linux_only
-def test_a_dead_worker_falls_back_to_this_process(server: FeedServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_a_dead_worker_falls_back_to_this_process(
+    server: FeedServer, tmp_path: Path, kind: str
+) -> None:
     urls = serve_feeds(server, 4)
-    store = SQLiteStore(tmp_path / "fk.db")
+    store = make_store(kind, tmp_path, "fk")
     agg = make_agg(store, Clock(T0), processes=2, cleaners=[*default_cleaners(), die_in_worker])
     for url in urls:
         agg.add_source(url)
     results = list(agg.update())
+    assert sorted(r.source for r in results) == sorted(urls)  # each source reported once
     assert [r.status for r in results] == ["ok"] * 4
     assert store.count_items() == 16
     assert pids(agg) == {str(PARENT)}
     store.close()
 
 
-def test_unpicklable_cleaners_stay_in_this_process(server: FeedServer, tmp_path: Path) -> None:
+def test_unpicklable_cleaners_stay_in_this_process(server: FeedServer) -> None:
     urls = serve_feeds(server, 3)
     seen: list[int] = []
 
@@ -130,39 +142,69 @@ def test_unpicklable_cleaners_stay_in_this_process(server: FeedServer, tmp_path:
         seen.append(os.getpid())
         return item
 
-    store = SQLiteStore(tmp_path / "fk.db")
-    agg = make_agg(store, Clock(T0), processes=2, cleaners=[*default_cleaners(), closure])
+    agg = make_agg(MemoryStore(), Clock(T0), processes=2,
+                   cleaners=[*default_cleaners(), closure])
     for url in urls:
         agg.add_source(url)
     assert [r.status for r in agg.update()] == ["ok"] * 3
     assert seen
     assert set(seen) == {PARENT}
-    assert store.count_items() == 12
+    assert agg.store.count_items() == 12
+
+
+@linux_only
+def test_shards_run_closures_and_share_the_sqlite_file(server: FeedServer, tmp_path: Path) -> None:
+    urls = serve_feeds(server, 6)
+    marks: list[int] = []
+
+    def closure(item: Item, ctx: Any) -> Item:  # fine in a forked shard: nothing is pickled
+        marks.append(1)
+        return tag_pid(item, ctx)
+
+    store = SQLiteStore(tmp_path / "fk.db")
+    agg = make_agg(store, Clock(T0), processes=2, per_host=None,  # one host, split anyway
+                   cleaners=[*default_cleaners(), closure])
+    for url in urls:
+        agg.add_source(url)
+    first = by_source(agg.update())
+    assert {r.status for r in first.values()} == {"ok"}
+    assert marks == []  # the closure ran in the shard processes, not here
+    assert len(pids(agg)) == 2  # two shards, three sources each
+    assert str(PARENT) not in pids(agg)
+    # the shards' writes are in the file: HTTP state included (the next update is conditional)
+    second = by_source(agg.update(force=True))
+    assert {r.status for r in second.values()} == {"not_modified"}
+    assert all(h.headers.get("if-none-match") for h in server.seen[-6:])
+    assert store.count_items() == 24
+    assert store.integrity_check() == "ok"
     store.close()
 
 
 @linux_only
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="auto mode needs two CPUs")
-def test_auto_mode_uses_processes_only_for_large_updates(
-    server: FeedServer, tmp_path: Path
-) -> None:
-    urls = serve_feeds(server, AUTO_PROCESS_MIN_SOURCES)
-    small = make_agg(SQLiteStore(tmp_path / "small.db"), Clock(T0),
-                     cleaners=[*default_cleaners(), tag_pid])
-    for url in urls[:3]:
-        small.add_source(url)
-    list(small.update())
-    assert pids(small) == {str(PARENT)}
-    large = make_agg(SQLiteStore(tmp_path / "large.db"), Clock(T0), workers=16,
-                     cleaners=[*default_cleaners(), tag_pid])
-    for url in urls:
-        large.add_source(url)
-    results = list(large.update())
-    assert all(r.ok for r in results)
-    assert len(results) == AUTO_PROCESS_MIN_SOURCES
-    assert str(PARENT) not in pids(large)
-    small.store.close()
-    large.store.close()
+def test_shards_keep_the_per_host_bound(server: FeedServer, tmp_path: Path) -> None:
+    urls = serve_feeds(server, 6)
+    server.delay = 0.05
+    hosts = ["127.0.0.1", "localhost"]
+    store = SQLiteStore(tmp_path / "fk.db")
+    agg = make_agg(store, Clock(T0), processes=2, workers=8, per_host=1)
+    for n, url in enumerate(urls):
+        agg.add_source(url.replace("127.0.0.1", hosts[n % 2]))
+    results = list(agg.update())
+    assert [r.status for r in results] == ["ok"] * 6
+    assert server.peak == {"127.0.0.1": 1, "localhost": 1}
+    store.close()
+
+
+def test_shard_split_is_balanced_and_keeps_hosts_together() -> None:
+    states = [SourceState(url=f"http://h{n % 3}.example/{n}.xml") for n in range(10)]
+    round_robin = _shard(states, 3, by_host=False)
+    assert [len(g) for g in round_robin] == [4, 3, 3]
+    assert sorted(s.url for g in round_robin for s in g) == sorted(s.url for s in states)
+    by_host = _shard(states, 2, by_host=True)
+    hosts = [{s.url.split("/")[2] for s in g} for g in by_host]
+    assert sum(len(h) for h in hosts) == 3  # no host split between shards
+    assert sorted(len(g) for g in by_host) == [4, 6]  # h0 (4) alone; h1 and h2 (3 + 3) together
+    assert _shard(states[:1], 4, by_host=False) == [[states[0]]]  # no empty shards
 
 
 def test_processes_must_not_be_negative() -> None:

@@ -150,6 +150,27 @@ def _interleave_hosts(states: Sequence[SourceState]) -> list[SourceState]:
     return out
 
 
+def _shard(
+    states: Sequence[SourceState], shards: int, *, by_host: bool
+) -> list[list[SourceState]]:
+    """Split sources into at most ``shards`` non-empty lists of similar size.
+
+    ``by_host`` keeps every source of one host in one list (largest hosts
+    placed first, each on the lightest list); otherwise round-robin.
+    """
+    out: list[list[SourceState]] = [[] for _ in range(max(1, shards))]
+    if not by_host:
+        for n, state in enumerate(states):
+            out[n % len(out)].append(state)
+    else:
+        by: dict[str, list[SourceState]] = {}
+        for state in states:
+            by.setdefault(_host_of(state.url), []).append(state)
+        for group in sorted(by.values(), key=len, reverse=True):
+            min(out, key=len).extend(group)
+    return [group for group in out if group]
+
+
 def _merge_groups(stored: list[Group], fresh: Sequence[Group]) -> list[Group]:
     """Stored groups updated with a new linking batch (each item in one group)."""
     if not fresh:
@@ -309,19 +330,25 @@ class Aggregator:
     update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
     for :meth:`raw_items` (default: only without a store).
 
-    ``workers`` threads fetch; parsing and cleaning (CPU work) run either
-    in this process, one document at a time (threads doing lxml work side
-    by side only fight over the GIL), or in ``processes`` worker processes.
-    ``processes=None`` (the default) picks: on Linux, an update of at least
-    :data:`AUTO_PROCESS_MIN_SOURCES` sources uses one worker process per
-    CPU (at most :data:`AUTO_PROCESS_MAX`, forked when the update starts and
-    stopped when it ends); smaller updates, other platforms, ``fulltext``
-    and cleaners that cannot be pickled stay in this process.  ``0`` never
-    starts processes; ``N > 0`` asks for N (where ``fork`` is unavailable
-    they are spawned, which needs the usual ``if __name__ == "__main__":``
-    guard in the calling script).  A worker process that dies makes the
-    update fall back to this process; results do not depend on where the
-    work ran.
+    ``workers`` threads fetch.  Parsing and cleaning are CPU work, and
+    threads doing lxml work side by side only fight over the GIL, so an
+    update spreads over worker processes when it is large enough:
+    ``processes=None`` (the default) uses one per CPU (at most
+    :data:`AUTO_PROCESS_MAX`) on Linux when at least
+    :data:`AUTO_PROCESS_MIN_SOURCES` sources are due; ``0`` never starts
+    processes; ``N > 0`` asks for N.  With a file-backed
+    :class:`~feedkit.store.SQLiteStore` the sources are split over N forked
+    *shard* processes that each update their share end to end (their own
+    ``workers / N`` fetch threads and their own connection to the file;
+    with ``per_host`` set, all sources of a host go to one shard, so the
+    bound holds).  With another store, this process fetches and stores and
+    a pool of N processes parses and cleans (cleaner plugins must then be
+    picklable; those that are not, and ``fulltext``, keep the work here;
+    where ``fork`` is unavailable the pool is spawned, which needs the
+    usual ``if __name__ == "__main__":`` guard).  Without processes, one
+    document is parsed and cleaned at a time.  A worker that dies makes
+    the update finish its sources in this process; results do not depend
+    on where the work ran.
     """
 
     def __init__(
@@ -497,31 +524,12 @@ class Aggregator:
             [s for s in targets if not s.url.startswith("bytes:") or s.url in self._raw]
         )
         changed: list[Item] = []
-        gates: dict[str, threading.Semaphore | None] = {}
-        for state in targets:
-            host = _host_of(state.url)
-            if host not in gates:
-                gates[host] = (
-                    threading.Semaphore(self._per_host) if self._per_host is not None else None
-                )
         if targets:
-            workers = min(self._workers, len(targets))
-            cpu = _CPU(self._start_processes(len(targets)), self._cpu_lock)
-            try:
-                with ThreadPoolExecutor(
-                    max_workers=workers, thread_name_prefix="feedkit"
-                ) as pool:
-                    futures: dict[Future[SourceResult], str] = {
-                        pool.submit(
-                            self._update_one, state.url, gates[_host_of(state.url)], changed,
-                            cpu,
-                        ): state.url
-                        for state in targets
-                    }
-                    for future in as_completed(futures):
-                        yield future.result()
-            finally:
-                cpu.close()
+            shards = self._shard_count(len(targets))
+            if shards:
+                yield from self._update_sharded(targets, shards, changed)
+            else:
+                yield from self._update_threads(targets, changed, self._start_processes)
         self.link_error = None
         if self._link and changed:
             try:
@@ -534,15 +542,155 @@ class Aggregator:
         if self._retention is not None:
             self._store.prune(self._retention, now=now)
 
+    def _update_threads(
+        self,
+        targets: Sequence[SourceState],
+        changed: list[Item],
+        processes: Callable[[int], Executor | None],
+    ) -> Iterator[SourceResult]:
+        """Update ``targets`` with this process's fetch threads (see :meth:`update`)."""
+        gates: dict[str, threading.Semaphore | None] = {}
+        for state in targets:
+            host = _host_of(state.url)
+            if host not in gates:
+                gates[host] = (
+                    threading.Semaphore(self._per_host) if self._per_host is not None else None
+                )
+        workers = min(self._workers, len(targets))
+        cpu = _CPU(processes(len(targets)), self._cpu_lock)
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
+                futures: dict[Future[SourceResult], str] = {
+                    pool.submit(
+                        self._update_one, state, gates[_host_of(state.url)], changed, cpu
+                    ): state.url
+                    for state in targets
+                }
+                for future in as_completed(futures):
+                    yield future.result()
+        finally:
+            cpu.close()
+
+    # -- worker processes --------------------------------------------------------
+
+    def _wanted_processes(self, sources: int) -> int:
+        """How many worker processes this update should use (0: none)."""
+        if self._processes is not None:
+            return self._processes
+        cpus = os.cpu_count() or 1
+        if not sys.platform.startswith("linux") or cpus < 2:
+            return 0
+        if sources < AUTO_PROCESS_MIN_SOURCES:
+            return 0
+        return min(cpus, AUTO_PROCESS_MAX)
+
+    def _shard_count(self, sources: int) -> int:
+        """Shard processes for this update: forked children that each update a
+        share of the sources end to end (fetch, parse, clean, store) in their own
+        connection to the same SQLite file.  0 when the store is not a file,
+        fork is unavailable, or raw items must be kept in this process."""
+        from .store.sqlite import SQLiteStore
+
+        store = self._store
+        if not isinstance(store, SQLiteStore) or store.path == ":memory:":
+            return 0
+        if store.path.startswith("file:") or not sys.platform.startswith("linux"):
+            return 0
+        if self._keep_raw:
+            return 0
+        return min(self._wanted_processes(sources), sources)
+
+    def _update_sharded(
+        self, targets: Sequence[SourceState], shards: int, changed: list[Item]
+    ) -> Iterator[SourceResult]:
+        """Split ``targets`` over ``shards`` forked processes; yield their results.
+
+        Each child updates its share with ``workers / shards`` fetch threads
+        and writes to the store through its own connection, one transaction
+        per source as always; results stream back through a pipe as they
+        finish.  Sources of one host go to one child when ``per_host`` is set,
+        so the per-host bound still holds.  Sources a child did not report
+        (it died) are updated afterwards in this process.
+        """
+        import multiprocessing
+        from multiprocessing.connection import Connection, wait
+
+        context = multiprocessing.get_context("fork")
+        groups = _shard(targets, shards, by_host=self._per_host is not None)
+        per_child = max(1, -(-self._workers // len(groups)))
+        parent = os.getpid()
+        children: list[tuple[Any, Connection]] = []
+        pending = {s.url: s for s in targets}
+        try:
+            for group in groups:
+                receive, send = context.Pipe(duplex=False)
+                child = context.Process(
+                    target=self._shard_main,
+                    args=(group, per_child, send, parent),
+                    name="feedkit-shard",
+                    daemon=True,
+                )
+                child.start()
+                send.close()  # the child's end
+                children.append((child, receive))
+            live = {receive: child for child, receive in children}
+            while live:
+                for ready in wait([*live, *(c.sentinel for c in live.values())]):
+                    conn = ready if isinstance(ready, Connection) else next(
+                        (r for r, c in live.items() if c.sentinel == ready), None
+                    )
+                    if conn is None or conn not in live:
+                        continue
+                    try:
+                        message = conn.recv()
+                    except (EOFError, OSError):
+                        live.pop(conn).join()  # exited (or died) without a word more
+                        conn.close()
+                        continue
+                    if message[0] == "result":
+                        result: SourceResult = message[1]
+                        pending.pop(result.source, None)
+                        if result.moved_to:
+                            pending.pop(result.moved_to, None)
+                        yield result
+                    elif message[0] == "done":
+                        changed.extend(message[1])
+        finally:
+            for child, receive in children:
+                if child.is_alive():
+                    child.terminate()  # the consumer stopped early, or we are failing
+                child.join()
+                receive.close()
+        if pending:  # a child died: finish its sources here, with threads
+            yield from self._update_threads(list(pending.values()), changed, lambda n: None)
+
+    def _shard_main(
+        self, states: list[SourceState], workers: int, conn: Any, parent: int
+    ) -> None:
+        """A forked child's whole life: update ``states``, report, exit."""
+        # Nothing inherited across fork is safe to use: not the SQLite
+        # connection, not a lock another thread held, not kept-alive sockets.
+        self._lock = threading.Lock()
+        self._cpu_lock = threading.Lock()
+        self._store = self._store.reopen()  # type: ignore[attr-defined]
+        if self._fetcher is not None:
+            self._fetcher.session.close()
+        self._workers = workers
+        changed: list[Item] = []
+        try:
+            for result in self._update_threads(states, changed, lambda n: None):
+                conn.send(("result", result))
+                if os.getppid() != parent:  # orphaned: stop after what is in flight
+                    break
+            conn.send(("done", changed))
+        finally:
+            conn.close()
+            self._store.close()
+
     def _start_processes(self, sources: int) -> Executor | None:
         """The worker-process pool for this update, or None (see the class docstring)."""
-        wanted = self._processes
+        wanted = self._wanted_processes(sources)
         fork = sys.platform.startswith("linux")
-        if wanted is None:
-            cpus = os.cpu_count() or 1
-            if not fork or cpus < 2 or sources < AUTO_PROCESS_MIN_SOURCES:
-                return None
-            wanted = min(cpus, AUTO_PROCESS_MAX)
         if wanted == 0 or self._fulltext or not self._clean_picklable():
             return None
         import multiprocessing
@@ -585,16 +733,19 @@ class Aggregator:
         )
 
     def _update_one(
-        self, key: str, gate: threading.Semaphore | None, changed: list[Item], cpu: _CPU
+        self,
+        state: SourceState,
+        gate: threading.Semaphore | None,
+        changed: list[Item],
+        cpu: _CPU,
     ) -> SourceResult:
-        """Update one source; never raises (a failure becomes an error result)."""
+        """Update one source; never raises (a failure becomes an error result).
+
+        ``state`` is the source as read when the update started (a source
+        removed since then fails with a StoreError when its result is saved).
+        """
+        key = state.url
         started = self._current_time()
-        try:
-            state = self._store.get_source(key)
-        except FeedkitError as exc:  # a failing store read fails this source only
-            return SourceResult(key, "error", error=exc)
-        if state is None:  # removed while the update ran
-            return SourceResult(key, "error", error=SourceError(f"unknown source: {key!r}"))
         try:
             if gate is not None:
                 with gate:

@@ -89,6 +89,8 @@ class SQLiteStore(BlobMethods):
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"bad synchronous level: {synchronous!r}")
         self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
+        self.synchronous: Synchronous = synchronous
         self._lock = threading.RLock()
         self._closed = False
         try:
@@ -123,6 +125,20 @@ class SQLiteStore(BlobMethods):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+    def reopen(self) -> SQLiteStore:
+        """A new store on the same file, with its own connection and settings.
+
+        For another process: a forked child must not use the connection it
+        inherited (SQLite forbids carrying one across ``fork``), so it opens
+        its own with this.  Raises :class:`StoreError` for ``":memory:"``
+        (there is no file to share).
+        """
+        if self.path == ":memory:" or self.path.startswith("file::memory:"):
+            raise StoreError("an in-memory SQLite store cannot be reopened")
+        return SQLiteStore(
+            self.path, busy_timeout=self.busy_timeout, synchronous=self.synchronous
+        )
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
