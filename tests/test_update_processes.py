@@ -169,6 +169,9 @@ def test_shards_run_closures_and_share_the_sqlite_file(server: FeedServer, tmp_p
     first = by_source(agg.update())
     assert {r.status for r in first.values()} == {"ok"}
     assert marks == []  # the closure ran in the shard processes, not here
+    links = agg.links  # the shards' new items came back and were linked here
+    assert links is not None
+    assert sum(len(g.item_ids) for g in links.stories) == 24
     assert len(pids(agg)) == 2  # two shards, three sources each
     assert str(PARENT) not in pids(agg)
     # the shards' writes are in the file: HTTP state included (the next update is conditional)
