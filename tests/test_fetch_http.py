@@ -898,6 +898,30 @@ def test_credentials_in_the_url_become_basic_auth(
     assert server.seen[0][1]["Authorization"] == "Basic cmVhZGVyOnNlY3JldA=="
 
 
+def test_netrc_credentials_are_used_like_requests_does(
+    keepalive: Callable[..., KeepAliveServer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = keepalive({"/feed": (200, {}, FEED)})
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    fetcher = quick(retries=0)
+    for _ in range(2):  # looked up once, then from the per-host cache
+        assert fetcher.fetch(server.url("/feed")).content == FEED
+    assert [h["Authorization"] for _line, h in server.seen] == ["Basic cmVhZGVyOnNlY3JldA=="] * 2
+    # A policy fetcher ignores the environment, .netrc included.
+    assert (
+        quick(retries=0, policy=NetworkPolicy(allow_loopback=True))
+        .fetch(server.url("/feed"))
+        .content
+        == FEED
+    )
+    assert "Authorization" not in server.seen[2][1]
+
+
 def test_header_injection_through_a_validator_is_refused(
     keepalive: Callable[..., KeepAliveServer],
 ) -> None:

@@ -935,7 +935,7 @@ class Fetcher:
             request.prepare_method("GET")
             request.prepare_url(url, None)
             prepared_url = request.url or url
-            host = self._host_settings(session, prepared_url)
+            host = self._host_settings(session, prepared_url, url)
             merged = CaseInsensitiveDict(session.headers)
             merged.update(headers)
             for name in [name for name, value in merged.items() if value is None]:
@@ -953,7 +953,8 @@ class Fetcher:
                 cert=host.cert,
                 proxies=host.proxies,
             )
-            if "set-cookie" in response.headers:
+            answer_headers = response.headers
+            if "set-cookie" in answer_headers or "set-cookie2" in answer_headers:
                 # As Session.send does; types-requests leaves this helper untyped.
                 extract_cookies_to_jar(  # type: ignore[no-untyped-call]
                     session.cookies, request, response.raw
@@ -963,8 +964,13 @@ class Fetcher:
             url, headers=headers, allow_redirects=False, stream=True, timeout=timeout
         )
 
-    def _host_settings(self, session: requests.Session, url: str) -> _HostSettings:
-        """What requests would read from the environment for ``url``, cached per host."""
+    def _host_settings(self, session: requests.Session, url: str, as_given: str) -> _HostSettings:
+        """What requests would read from the environment for ``url``, cached per host.
+
+        ``url`` is the prepared URL (IDNA host), ``as_given`` the caller's:
+        like requests, proxies are looked up by the first, ``.netrc`` by the
+        second.
+        """
         proxies = session.proxies
         key = (
             session.trust_env,
@@ -985,7 +991,7 @@ class Fetcher:
                 proxies=dict(merged["proxies"]),
                 verify=merged["verify"],
                 cert=merged["cert"],
-                netrc=get_netrc_auth(url) if session.trust_env else None,
+                netrc=get_netrc_auth(as_given) if session.trust_env else None,
             )
             if len(hosts) >= _MAX_HOSTS:
                 hosts.clear()
