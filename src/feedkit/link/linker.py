@@ -41,7 +41,7 @@ from .stories import (
     raw_terms,
     shared_terms,
     split_weights,
-    tfidf_vector,
+    tfidf_sorted,
 )
 from .text import (
     content_hash,
@@ -120,7 +120,7 @@ def _link_chunk(
             batch.nav[iid] = nav
         if undecided:
             decide_weights(weights, undecided, caps)
-        vecs[iid] = tfidf_vector(weights, df, n_docs, idf=idf)
+        vecs[iid] = tfidf_sorted(weights, idf)
     _dedupe(idx, batch, recs, jaccard=jaccard, containment=containment)
     _cluster(idx, batch, recs, threshold=story_threshold)
     _story_relations(idx, batch, recs)

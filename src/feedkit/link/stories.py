@@ -43,6 +43,7 @@ __all__ = [
     "raw_terms",
     "shared_terms",
     "split_weights",
+    "tfidf_sorted",
     "tfidf_vector",
     "weigh_terms",
 ]
@@ -123,15 +124,16 @@ def split_weights(raw: Mapping[str, int]) -> tuple[dict[str, float], tuple[str, 
     """The part of :func:`weigh_terms` that needs no capitalization statistics.
 
     Returns ``(weights, undecided)``: ``weights`` as :func:`weigh_terms` gives
-    them, except that the ``undecided`` terms (capitalized only where that
-    says nothing) are not boosted yet — :func:`decide_weights` does that once
-    the statistics are known.  Runs in worker processes.
+    them, in term order (as :func:`tfidf_sorted` wants them), except that the
+    ``undecided`` terms (capitalized only where that says nothing) are not
+    boosted yet — :func:`decide_weights` does that once the statistics are
+    known.  Runs in worker processes.
     """
     out: dict[str, float] = {}
     undecided: list[str] = []
     log = math.log
     boost = ENTITY_BOOST
-    for t, packed in raw.items():
+    for t, packed in sorted(raw.items()):
         if packed & _ENTITY_SEEN:
             out[t] = (1.0 + log(packed >> 2)) * boost
         else:
@@ -221,6 +223,25 @@ def tfidf_vector(
         weighted = weighted[:top]
     norm = math.sqrt(sum(w * w for w, _ in weighted)) or 1.0
     return {t: -w / norm for w, t in weighted}
+
+
+def tfidf_sorted(
+    terms: Mapping[str, float], idf: Mapping[str, float], *, top: int = VECTOR_TERMS
+) -> dict[str, float]:
+    """:func:`tfidf_vector` for ``terms`` listed in term order (the same result).
+
+    Sorting positions by weight is stable, so equal weights stay in term
+    order — the tie-break :func:`tfidf_vector` gets from sorting
+    ``(-weight, term)`` pairs, without building a pair per term.
+    """
+    keys = list(terms)
+    negw = list(map(mul, map(neg, terms.values()), map(idf.__getitem__, keys)))
+    order = sorted(range(len(keys)), key=negw.__getitem__)
+    if len(order) > top:
+        del order[top:]
+    kept = [negw[i] for i in order]
+    norm = math.sqrt(sum(map(mul, kept, kept))) or 1.0
+    return {keys[i]: -negw[i] / norm for i in order}
 
 
 def idf_table(terms: Iterable[str], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
