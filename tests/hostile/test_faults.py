@@ -42,10 +42,11 @@ class ReadFailingStore(SQLiteStore):
 
     bad: str | None = None
 
-    def get_source(self, url: str) -> Any:
-        if url == self.bad:
+    def known_hashes(self, source: str) -> Any:
+        # the per-source read of an update (the source list is read once, up front)
+        if source == self.bad:
             raise StoreError("disk read error")
-        return super().get_source(url)
+        return super().known_hashes(source)
 
 
 def test_a_failing_store_read_fails_only_its_source(tmp_path: Path) -> None:
