@@ -606,6 +606,41 @@ def test_kept_alive_connection_dropped_by_the_server_is_retried_at_once(
     assert server.connections == 2  # type: ignore[attr-defined]
 
 
+def _no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_deadline_holds_through_a_dripping_proxy(
+    server_factory: Callable[..., object], monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    """A proxy from the environment that drips its answer (http: the response;
+    https: the CONNECT reply) is cut at the deadline, like a server."""
+
+    def drip(conn: socket.socket, request: bytes, stop: threading.Event) -> None:
+        if request.startswith(b"CONNECT "):
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\nX-Pad: ")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(80):  # 4 s: a fetcher that misses the deadline fails, not hangs
+            if stop.wait(0.05):
+                return
+            conn.sendall(b"x")
+
+    proxy = server_factory(drip)
+    _no_proxy_env(monkeypatch)
+    monkeypatch.setenv(f"{scheme.upper()}_PROXY", f"http://127.0.0.1:{proxy.port}")  # type: ignore[attr-defined]
+    fetcher = fast_fetcher(deadline=1.0, read_timeout=30.0, connect_timeout=30.0)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeout, match="deadline"):
+        fetcher.fetch(f"{scheme}://feeds.invalid/feed")
+    elapsed = time.monotonic() - start
+    assert 0.9 < elapsed < TIME_BOUND
+    assert proxy.requests  # type: ignore[attr-defined]
+
+
 def test_deadline_covers_the_whole_redirect_chain(server_factory: Callable[..., object]) -> None:
     """Each hop answers within the read timeout; together they exceed the deadline."""
 

@@ -366,9 +366,20 @@ def _watch_connected(conn: HTTPConnection) -> None:
         deadline.watch_socket(conn.sock)
 
 
+def _new_socket(conn: HTTPConnection, default: Callable[[], socket.socket]) -> socket.socket:
+    """Open the TCP socket and watch it at once: a proxy's CONNECT answer is
+    read on it before :meth:`connect` returns."""
+    sock = _open_socket(conn, default)
+    guard: _Guard | None = getattr(conn, "feedkit_guard", None)
+    deadline = guard.current() if guard is not None else None
+    if deadline is not None:
+        deadline.watch_socket(sock)
+    return sock
+
+
 class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
-        return _open_socket(self, super()._new_conn)
+        return _new_socket(self, super()._new_conn)
 
     def connect(self) -> None:
         super().connect()
@@ -379,7 +390,7 @@ class _GuardedHTTPSConnection(HTTPSConnection):
     # TLS still verifies and sends SNI for the URL's host name: only the TCP
     # destination is pinned.
     def _new_conn(self) -> socket.socket:
-        return _open_socket(self, super()._new_conn)
+        return _new_socket(self, super()._new_conn)
 
     def connect(self) -> None:
         super().connect()
@@ -437,6 +448,12 @@ class _GuardedAdapter(HTTPAdapter):
 
     def __init__(self, guard: _Guard, **kwargs: Any) -> None:
         self._feedkit_guard = guard
+        # Pool classes for connections through an HTTP(S) proxy: the guard is a
+        # class attribute because requests builds the proxy managers itself.
+        self._proxied_pools: dict[str, type[HTTPConnectionPool]] = {
+            "http": type("_ProxiedHTTPPool", (_GuardedHTTPPool,), {"feedkit_guard": guard}),
+            "https": type("_ProxiedHTTPSPool", (_GuardedHTTPSPool,), {"feedkit_guard": guard}),
+        }
         super().__init__(**kwargs)
 
     def init_poolmanager(
@@ -457,7 +474,12 @@ class _GuardedAdapter(HTTPAdapter):
         if self._feedkit_guard.policy is not None:
             # Through a proxy the policy would judge the proxy, not the target.
             raise BlockedAddressError("a network policy cannot be enforced through a proxy")
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            # Watch the connections to the proxy too, so the deadline holds
+            # through it (SOCKS managers keep their own pool classes).
+            manager.pool_classes_by_scheme = self._proxied_pools
+        return manager
 
 
 # --------------------------------------------------------------------------
