@@ -20,6 +20,7 @@ from feedkit.store import (
     item_hash,
     item_to_json,
 )
+from feedkit.store.base import merge_groups, merge_relations
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 FEED = "https://example.org/feed.xml"
@@ -321,6 +322,44 @@ def test_items_by_story(store: Store) -> None:
     store.save_links()
     assert store.stories() == []
     assert store.relations() == []
+
+
+def test_merge_links_equals_the_pure_merge(store: Store) -> None:
+    # each batch moves items between groups, replaces groups by id, adds new ones
+    # and re-scores relations: the store must end where merge_groups/merge_relations do
+    stories = [Group(f"s{n}", tuple(f"i{n}-{k}" for k in range(3)), f"r{n}") for n in range(5)]
+    dups = [Group(f"d{n}", (f"i{n}-0",)) for n in range(5)]
+    rels = [Relation("same_story", f"i{n}-0", f"i{n}-1", 0.5, "first") for n in range(5)]
+    store.save_links(stories=stories, duplicates=dups, relations=rels)
+    batches = [
+        ([Group("s9", ("i0-0", "i1-1", "new-1"), "joined")],
+         [Group("d0", ("i0-0", "i2-0"))],
+         [Relation("same_story", "i0-0", "i0-1", 0.8, "rescored"),
+          Relation("next", "i0-0", "i1-0", 1.0, "nav")]),
+        ([Group("s2", ("i2-2",)), Group("s10", ("i3-0", "i3-1", "i3-2"))], [], []),
+        ([], [Group("d4", ("i4-0", "new-1"))], [Relation("next", "i0-0", "i1-0", 0.9, "again")]),
+    ]
+    for new_stories, new_dups, new_rels in batches:
+        stories = merge_groups(stories, new_stories)
+        dups = merge_groups(dups, new_dups)
+        rels = merge_relations(rels, new_rels)
+        store.merge_links(stories=new_stories, duplicates=new_dups, relations=new_rels)
+        assert store.stories() == stories
+        assert store.duplicates() == dups
+        assert store.relations() == rels
+    # the batches really moved things: a group emptied (s3), one split (s1), one replaced (s2)
+    assert [g.id for g in stories] == ["s0", "s1", "s4", "s9", "s2", "s10"]
+    assert stories[1].item_ids == ("i1-0", "i1-2")
+    assert {s.id for s in store.items(story="s9")} == set()  # no such items stored: ids only
+    assert len(rels) == 6
+
+
+def test_save_links_keeps_one_relation_per_key(store: Store) -> None:
+    store.save_links(relations=[Relation("next", "a", "b", 0.1, "one"),
+                                Relation("previous", "b", "a", 1.0, "two"),
+                                Relation("next", "a", "b", 0.2, "three")])
+    assert [(r.kind, r.reason) for r in store.relations()] == [("next", "three"),
+                                                               ("previous", "two")]
 
 
 # -- blobs ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedkit.errors import StoreError
-from feedkit.model import Item
+from feedkit.model import Group, Item, Relation
 from feedkit.store import SQLiteStore
 from feedkit.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 
@@ -75,7 +75,7 @@ def test_opens_a_version_1_database_and_migrates(tmp_path: Path) -> None:
         assert moved.url_history == (FEED,)
         assert store.count_items("https://example.org/new.xml") == 1
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == SCHEMA_VERSION == 2
+    assert schema_version(conn) == SCHEMA_VERSION == 3
     last_seen = conn.execute("SELECT last_seen FROM items").fetchone()[0]
     assert last_seen == 7  # back-filled from last_updated
     conn.close()
@@ -150,3 +150,30 @@ def test_busy_database_becomes_store_error(tmp_path: Path) -> None:
 def test_bad_synchronous_level() -> None:
     with pytest.raises(ValueError, match="synchronous"):
         SQLiteStore(":memory:", synchronous="SOMETIMES")  # type: ignore[arg-type]
+
+
+def test_version_2_links_migrate_to_keyed_relations(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:2])
+    rows = [("same_story", "a", "b", 0.5, "old"), ("same_story", "a", "b", 0.7, "newer"),
+            ("previous", "a", "c", 1.0, "nav")]
+    conn.executemany(
+        "INSERT INTO relations (kind, source_id, target, score, reason) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute("INSERT INTO groups (kind, seq, id, reason) VALUES ('story', 0, 's0', '')")
+    conn.executemany(
+        "INSERT INTO group_members (kind, group_id, seq, pos, item_id) VALUES (?, ?, ?, ?, ?)",
+        [("story", "s0", 0, 0, "a"), ("story", "s0", 0, 1, "b")],
+    )
+    conn.close()
+    with SQLiteStore(path) as store:
+        # duplicate keys from version 2 collapse to the last one saved
+        assert [(r.kind, r.target, r.reason) for r in store.relations()] == [
+            ("same_story", "b", "newer"), ("previous", "c", "nav")]
+        store.merge_links(stories=[Group("s1", ("b", "d"))],
+                          relations=[Relation("same_story", "a", "b", 0.9, "merged")])
+        assert store.stories() == [Group("s0", ("a",)), Group("s1", ("b", "d"))]
+        assert store.relations()[0].reason == "merged"
+        assert store.integrity_check() == "ok"

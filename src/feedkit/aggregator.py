@@ -59,7 +59,14 @@ from .schedule import (
     after_success,
     due_sources,
 )
-from .store.base import RetentionPolicy, SourceState, Store, item_hash
+from .store.base import (
+    RetentionPolicy,
+    SourceState,
+    Store,
+    item_hash,
+    merge_groups,
+    merge_relations,
+)
 from .store.memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -169,31 +176,6 @@ def _shard(
         for group in sorted(by.values(), key=len, reverse=True):
             min(out, key=len).extend(group)
     return [group for group in out if group]
-
-
-def _merge_groups(stored: list[Group], fresh: Sequence[Group]) -> list[Group]:
-    """Stored groups updated with a new linking batch (each item in one group)."""
-    if not fresh:
-        return stored
-    moved = {i for g in fresh for i in g.item_ids}
-    fresh_ids = {g.id for g in fresh}
-    kept: list[Group] = []
-    for group in stored:
-        if group.id in fresh_ids:
-            continue
-        members = tuple(i for i in group.item_ids if i not in moved)
-        if members:
-            kept.append(group if len(members) == len(group.item_ids) else replace(
-                group, item_ids=members))
-    return kept + list(fresh)
-
-
-def _merge_relations(stored: list[Relation], fresh: Sequence[Relation]) -> list[Relation]:
-    if not fresh:
-        return stored
-    merged = {(r.kind, r.source_id, r.target): r for r in stored}
-    merged.update(((r.kind, r.source_id, r.target), r) for r in fresh)
-    return list(merged.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -914,13 +896,19 @@ class Aggregator:
 
         result = link_items(changed, index=self._load_index())
         self._index = result.index
-        stories = _merge_groups(self._store.stories(), result.stories)
-        duplicates = _merge_groups(self._store.duplicates(), result.duplicates)
-        relations = _merge_relations(self._store.relations(), result.relations)
         if not isinstance(self._store, MemoryStore):  # a memory store lives as long as we do
             self._store.set_link_index(
                 json.dumps(result.index.to_dict(), separators=(",", ":"))
             )
+        merge = getattr(self._store, "merge_links", None)
+        if merge is not None:  # touches only what the batch changed
+            merge(relations=result.relations, stories=result.stories,
+                  duplicates=result.duplicates)
+            self._link_result = None  # read back from the store when asked for
+            return
+        stories = merge_groups(self._store.stories(), result.stories)
+        duplicates = merge_groups(self._store.duplicates(), result.duplicates)
+        relations = merge_relations(self._store.relations(), result.relations)
         self._store.save_links(relations=relations, stories=stories, duplicates=duplicates)
         self._link_result = StoredLinks(duplicates, stories, relations)
 

@@ -46,6 +46,8 @@ __all__ = [
     "item_from_json",
     "item_hash",
     "item_to_json",
+    "merge_groups",
+    "merge_relations",
     "select_prunable",
     "to_utc",
 ]
@@ -322,6 +324,23 @@ class Store(Protocol):
         """Replace the stored relations, stories and duplicate groups."""
         ...
 
+    def merge_links(
+        self,
+        *,
+        relations: Sequence[Relation] = (),
+        stories: Sequence[Group] = (),
+        duplicates: Sequence[Group] = (),
+    ) -> None:
+        """Merge one linking batch into the stored links, in one transaction.
+
+        What :func:`merge_groups` and :func:`merge_relations` do to the
+        stored lists, without reading or rewriting the untouched ones (an
+        update costs what its batch touches, not what the store holds).
+        The aggregator falls back to :meth:`save_links` of the merged lists
+        for a store without this method.
+        """
+        ...
+
     def relations(self) -> list[Relation]:
         """The stored relations, in the order saved."""
         ...
@@ -494,6 +513,36 @@ def classify_item(
     if content_hash == stored_content_hash:
         return "unchanged", raw_hash != stored_raw_hash
     return "updated", True
+
+
+def merge_groups(stored: Sequence[Group], fresh: Sequence[Group]) -> list[Group]:
+    """Stored groups updated with a new linking batch (each item in one group).
+
+    A fresh group replaces the stored group with its id; its items leave any
+    other stored group, and a group left empty is dropped.  Kept groups stay
+    in order, fresh ones follow.
+    """
+    if not fresh:
+        return list(stored)
+    moved = {i for g in fresh for i in g.item_ids}
+    fresh_ids = {g.id for g in fresh}
+    kept: list[Group] = []
+    for group in stored:
+        if group.id in fresh_ids:
+            continue
+        members = tuple(i for i in group.item_ids if i not in moved)
+        if members:
+            kept.append(group if len(members) == len(group.item_ids) else Group(
+                group.id, members, group.reason))
+    return kept + list(fresh)
+
+
+def merge_relations(stored: Sequence[Relation], fresh: Sequence[Relation]) -> list[Relation]:
+    """Stored relations updated with a new batch: one per (kind, source_id, target),
+    a fresh one replacing the stored one in its place; new ones follow."""
+    merged = {(r.kind, r.source_id, r.target): r for r in stored}
+    merged.update(((r.kind, r.source_id, r.target), r) for r in fresh)
+    return list(merged.values())
 
 
 @dataclass(frozen=True, slots=True)

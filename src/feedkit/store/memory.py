@@ -28,6 +28,8 @@ from .base import (
     check_blob,
     classify_item,
     from_micros,
+    merge_groups,
+    merge_relations,
     now_utc,
     prepare_items,
     select_prunable,
@@ -415,9 +417,14 @@ class MemoryStore(BlobMethods):
         stories: Sequence[Group] = (),
         duplicates: Sequence[Group] = (),
     ) -> None:
-        """Replace the stored relations, stories and duplicate groups."""
+        """Replace the stored relations, stories and duplicate groups.
+
+        Relations are kept one per ``(kind, source_id, target)``: the last
+        one given wins, in the place of the first.
+        """
         rels = [
-            Relation(r.kind, r.source_id, r.target, float(r.score), r.reason) for r in relations
+            Relation(r.kind, r.source_id, r.target, float(r.score), r.reason)
+            for r in merge_relations((), relations)
         ]
         groups = {
             "story": [Group(g.id, tuple(g.item_ids), g.reason) for g in stories],
@@ -427,6 +434,29 @@ class MemoryStore(BlobMethods):
             self._check_open()
             self._relations = rels
             self._groups = groups
+
+    def merge_links(
+        self,
+        *,
+        relations: Sequence[Relation] = (),
+        stories: Sequence[Group] = (),
+        duplicates: Sequence[Group] = (),
+    ) -> None:
+        """Merge one linking batch into the stored links (see :meth:`Store.merge_links`)."""
+        rels = [
+            Relation(r.kind, r.source_id, r.target, float(r.score), r.reason) for r in relations
+        ]
+        fresh = {
+            "story": [Group(g.id, tuple(g.item_ids), g.reason) for g in stories],
+            "duplicate": [Group(g.id, tuple(g.item_ids), g.reason) for g in duplicates],
+        }
+        with self._lock:
+            self._check_open()
+            if rels:
+                self._relations = merge_relations(self._relations, rels)
+            for kind, groups in fresh.items():
+                if groups:
+                    self._groups[kind] = merge_groups(self._groups[kind], groups)
 
     def relations(self) -> list[Relation]:
         """The stored relations, in the order saved."""

@@ -107,6 +107,18 @@ CREATE TABLE relations (
 """
 
 
+# Version 3: links merged in place (Store.merge_links) need to find a group by
+# its members or its place, and a relation by its key.
+_V3 = """
+CREATE INDEX group_members_by_item ON group_members (kind, item_id);
+CREATE INDEX group_members_by_seq ON group_members (kind, seq, pos);
+DELETE FROM relations WHERE seq NOT IN (
+    SELECT MAX(seq) FROM relations GROUP BY kind, source_id, target
+);
+CREATE UNIQUE INDEX relations_by_key ON relations (kind, source_id, target)
+"""
+
+
 def _script(sql: str) -> Migration:
     statements = [s.strip() for s in sql.split(";") if s.strip()]
 
@@ -117,7 +129,7 @@ def _script(sql: str) -> Migration:
     return run
 
 
-MIGRATIONS: Sequence[Migration] = (_script(_V1), _script(_V2))
+MIGRATIONS: Sequence[Migration] = (_script(_V1), _script(_V2), _script(_V3))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -44,6 +44,7 @@ from .base import (
     classify_item,
     from_micros,
     item_from_json,
+    merge_relations,
     now_utc,
     prepare_items,
     select_prunable,
@@ -597,9 +598,14 @@ class SQLiteStore(BlobMethods):
         stories: Sequence[Group] = (),
         duplicates: Sequence[Group] = (),
     ) -> None:
-        """Replace the stored relations, stories and duplicate groups."""
+        """Replace the stored relations, stories and duplicate groups.
+
+        Relations are kept one per ``(kind, source_id, target)``: the last
+        one given wins, in the place of the first.
+        """
         rel_rows = [
-            (r.kind, r.source_id, r.target, float(r.score), r.reason) for r in relations
+            (r.kind, r.source_id, r.target, float(r.score), r.reason)
+            for r in merge_relations((), relations)
         ]
         group_rows: list[tuple[str, int, str, str]] = []
         member_rows: list[tuple[str, str, int, int, str]] = []
@@ -627,6 +633,90 @@ class SQLiteStore(BlobMethods):
                 " VALUES (?, ?, ?, ?, ?)",
                 member_rows,
             )
+
+    def merge_links(
+        self,
+        *,
+        relations: Sequence[Relation] = (),
+        stories: Sequence[Group] = (),
+        duplicates: Sequence[Group] = (),
+    ) -> None:
+        """Merge one linking batch into the stored links (see :meth:`Store.merge_links`).
+
+        Touches only the rows of the batch's relations, of the groups it
+        replaces and of the groups its items leave.
+        """
+        rel_rows = [
+            (r.kind, r.source_id, r.target, float(r.score), r.reason)
+            for r in merge_relations((), relations)
+        ]
+        with self._write() as conn:
+            if rel_rows:
+                conn.executemany(
+                    "INSERT INTO relations (kind, source_id, target, score, reason)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, source_id, target)"
+                    " DO UPDATE SET score = excluded.score, reason = excluded.reason",
+                    rel_rows,
+                )
+            for kind, fresh in (("story", stories), ("duplicate", duplicates)):
+                if fresh:
+                    self._merge_groups(conn, kind, fresh)
+
+    @staticmethod
+    def _merge_groups(conn: sqlite3.Connection, kind: str, fresh: Sequence[Group]) -> None:
+        def chunks(values: Sequence[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+            for start in range(0, len(values), 500):
+                part = tuple(values[start : start + 500])
+                yield ",".join("?" * len(part)), part
+
+        moved = list(dict.fromkeys(i for g in fresh for i in g.item_ids))
+        ids = list(dict.fromkeys(g.id for g in fresh))
+        replaced: set[int] = set()
+        for marks, part in chunks(ids):
+            replaced.update(
+                int(r[0]) for r in conn.execute(
+                    f"SELECT seq FROM groups WHERE kind = ? AND id IN ({marks})",  # noqa: S608 - placeholders only
+                    (kind, *part),
+                )
+            )
+        touched: set[int] = set()
+        for marks, part in chunks(moved):
+            touched.update(
+                int(r[0]) for r in conn.execute(
+                    "SELECT DISTINCT seq FROM group_members"  # noqa: S608 - placeholders only
+                    f" WHERE kind = ? AND item_id IN ({marks})",
+                    (kind, *part),
+                )
+            )
+            conn.execute(
+                f"DELETE FROM group_members WHERE kind = ? AND item_id IN ({marks})",  # noqa: S608 - placeholders only
+                (kind, *part),
+            )
+        for seq in replaced:
+            conn.execute("DELETE FROM group_members WHERE kind = ? AND seq = ?", (kind, seq))
+            conn.execute("DELETE FROM groups WHERE kind = ? AND seq = ?", (kind, seq))
+        for seq in touched - replaced:  # groups the batch's items left: drop them if empty
+            conn.execute(
+                "DELETE FROM groups WHERE kind = ? AND seq = ? AND NOT EXISTS"
+                " (SELECT 1 FROM group_members WHERE kind = ? AND seq = ?)",
+                (kind, seq, kind, seq),
+            )
+        row = conn.execute(
+            "SELECT COALESCE(MAX(seq), -1) + 1 FROM groups WHERE kind = ?", (kind,)
+        ).fetchone()
+        first = int(row[0])
+        conn.executemany(
+            "INSERT INTO groups (kind, seq, id, reason) VALUES (?, ?, ?, ?)",
+            [(kind, first + n, g.id, g.reason) for n, g in enumerate(fresh)],
+        )
+        conn.executemany(
+            "INSERT INTO group_members (kind, group_id, seq, pos, item_id) VALUES (?, ?, ?, ?, ?)",
+            [
+                (kind, g.id, first + n, pos, item_id)
+                for n, g in enumerate(fresh)
+                for pos, item_id in enumerate(g.item_ids)
+            ],
+        )
 
     def relations(self) -> list[Relation]:
         """The stored relations, in the order saved."""
