@@ -135,20 +135,40 @@ def _link_parallel(
     workers: int,
     options: dict[str, float],
 ) -> None:
-    """Featurize chunks in worker processes, link them here in order."""
-    pending: deque[Future[_Chunk]] = deque()
+    """Featurize chunks in worker processes, link them here in order.
+
+    ``workers`` chunks are kept in flight.  When the next chunk to link is
+    not featurized yet, this process featurizes a later chunk itself rather
+    than wait, so the linking process and the workers share the work
+    whichever side is slower.  Featurizing is pure: who does it does not
+    change the result.
+    """
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
-        for chunk in todo:
-            pending.append(pool.submit(featurize_chunk, *chunk))
-            if len(pending) >= workers:
+        queue: deque[Future[_Chunk] | _Chunk] = deque()  # in chunk order
+        in_flight = 0
+        while True:
+            while in_flight < workers:
+                nxt = next(todo, None)
+                if nxt is None:
+                    break
+                queue.append(pool.submit(featurize_chunk, *nxt))
+                in_flight += 1
+            if not queue:
                 break
-        while pending:
-            done = pending.popleft().result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append(pool.submit(featurize_chunk, *nxt))
+            head = queue[0]
+            if isinstance(head, Future):
+                if not head.done():
+                    nxt = next(todo, None)
+                    if nxt is not None:  # featurize a later chunk here instead of waiting
+                        queue.append(featurize_chunk(*nxt))
+                        continue
+                done = head.result()
+                in_flight -= 1
+            else:
+                done = head
+            queue.popleft()
             batch = _Batch(surfaces=surfaces, relations=relations)
             _link_chunk(
                 idx,
