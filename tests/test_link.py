@@ -482,9 +482,20 @@ def test_incremental_batches_link_against_the_index() -> None:
     assert dup["a2"] == "a"  # the old item is in the returned group
     assert story["b"] == story["a"] == story["a2"]
     assert {m for g in r2.stories for m in g.item_ids} == {"a", "a2", "b"}
-    # an item already linked is not linked again
-    r3 = link_items([item("a", link="https://a.example/1")], index=idx)
+    # an item already linked and re-sent unchanged is not linked again
+    r3 = link_items(
+        [
+            item(
+                "a",
+                title="Mombasa port shut as dockworkers strike",
+                content_html=ARTICLE,
+                link="https://a.example/1",
+            )
+        ],
+        index=idx,
+    )
     assert r3.relations == []
+    assert r3.relinked == ()
     assert len(idx) == 3
 
 
@@ -537,6 +548,171 @@ def test_index_round_trips_through_json() -> None:
     assert r_loaded.relations == r_live.relations
     assert ("a", "later") in relations(r_loaded, "next")
     assert r_loaded.duplicate_of()["copy"] == "a"
+
+
+# ----------------------------------------------------- updates and pruning
+def test_an_updated_item_is_linked_again_and_its_links_replaced() -> None:
+    idx = LinkIndex()
+    first = [
+        item(
+            "a",
+            title="Mombasa port shut as dockworkers strike",
+            content_html=ARTICLE,
+            link="https://a.example/1",
+        ),
+        item(
+            "b",
+            "https://b.example/feed",
+            title="Kenya's Mombasa port idle over wage row",
+            content_html=OTHER_OUTLET,
+            link="https://b.example/2",
+            published=T0 + timedelta(hours=6),
+        ),
+        item(
+            "c",
+            "https://c.example/feed",
+            title="Central bank holds rates",
+            content_html=UNRELATED,
+            link="https://c.example/3",
+            published=T0 - timedelta(hours=1),
+        ),
+    ]
+    r1 = link_items(first, index=idx)
+    assert r1.story_of()["a"] == r1.story_of()["b"] != r1.story_of()["c"]
+    # "a" is corrected: it now carries the central-bank text
+    updated = item(
+        "a",
+        title="Central bank holds rates",
+        content_html=UNRELATED,
+        link="https://a.example/1",
+        updated=T0 + timedelta(hours=8),
+    )
+    r2 = link_items([updated], index=idx)
+    assert r2.relinked == ("a",)
+    assert len(idx) == 3
+    dup, story = groups_of(r2)
+    assert dup["a"] == "c"  # same normalized content as "c" now
+    assert story["a"] == story["c"]
+    assert ("a", "c") in relations(r2, "duplicate")
+    # "b" no longer shares a story with "a"
+    assert idx.story_of["b"] != idx.story_of["a"]
+    assert "a" not in idx.stories[idx.story_of["b"]].members
+    # sending the updated version again changes nothing
+    r3 = link_items([updated], index=idx)
+    assert r3.relinked == ()
+    assert r3.relations == []
+
+
+def test_forget_hands_a_group_and_its_keys_to_the_earliest_member() -> None:
+    idx = LinkIndex()
+    link_items(
+        [
+            item("a", title="Mombasa port shut", content_html=ARTICLE, link="https://a.example/1"),
+            item(
+                "a2",
+                "https://c.example/feed",
+                link="http://www.a.example/1/",
+                published=T0 + timedelta(hours=1),
+            ),
+            item(
+                "a3",
+                "https://d.example/feed",
+                link="https://a.example/1?utm_source=x",
+                published=T0 + timedelta(hours=2),
+            ),
+        ],
+        index=idx,
+    )
+    assert idx.group_of("a3") == ["a", "a2", "a3"]
+    assert idx.forget(["a", "nope"]) == 1
+    assert "a" not in idx
+    assert len(idx) == 2
+    assert idx.group_of("a3") == ["a2", "a3"]
+    assert idx.root("a3") == "a2"
+    r = link_items(
+        [
+            item(
+                "a4",
+                "https://e.example/feed",
+                link="https://a.example/1",
+                published=T0 + timedelta(hours=3),
+            )
+        ],
+        index=idx,
+    )
+    assert r.duplicate_of()["a4"] == "a2"
+    # the story lost "a" but kept its other members
+    story = idx.stories[idx.story_of["a2"]]
+    assert "a" not in story.members
+    assert {"a2", "a3", "a4"} <= set(story.members)
+
+
+def test_retention_prunes_old_stories_and_keeps_the_index_bounded() -> None:
+    idx = LinkIndex(window=timedelta(days=1), retention=timedelta(days=2))
+    for day in range(10):
+        link_items(
+            [
+                item(
+                    f"d{day}",
+                    title=f"Report {day}: " + " ".join(f"alpha{day}x{k}" for k in range(4)),
+                    content_html="<p>" + " ".join(f"alpha{day}x{k}" for k in range(30)) + "</p>",
+                    link=f"https://a.example/{day}",
+                    published=T0 + timedelta(days=day),
+                ),
+                item(
+                    f"u{day}",
+                    "https://c.example/feed",
+                    title=f"Notes {day}: " + " ".join(f"beta{day}x{k}" for k in range(4)),
+                    content_html="<p>" + " ".join(f"beta{day}x{k}" for k in range(30)) + "</p>",
+                    link=f"https://c.example/{day}",
+                    published=T0 + timedelta(days=day, hours=1),
+                ),
+            ],
+            index=idx,
+        )
+        assert len(idx) <= 8  # at most the last ~3 days of two items
+    assert "d9" in idx
+    assert "d0" not in idx
+    assert "u0" not in idx
+    assert all(m in idx.records for s in idx.stories.values() for m in s.members)
+    assert not any(o not in idx.records for p in idx.postings.values() for o in p)
+    assert set(idx.url_keys.values()) <= set(idx.records)
+    data = json.loads(json.dumps(idx.to_dict()))
+    again = LinkIndex.from_dict(data)
+    assert again.retention == timedelta(days=2)
+    assert json.loads(json.dumps(again.to_dict())) == data
+    # an explicit prune
+    assert idx.prune(float("inf")) == len(data["records"])
+    assert len(idx) == 0
+    assert not idx.stories
+    assert not idx.postings
+
+
+def test_version_1_index_data_still_loads() -> None:
+    idx = LinkIndex()
+    first = item(
+        "a",
+        title="Mombasa port shut as dockworkers strike",
+        content_html=ARTICLE,
+        link="https://a.example/1",
+    )
+    link_items([first], index=idx)
+    data = json.loads(json.dumps(idx.to_dict()))
+    assert data["version"] == 2
+    data["version"] = 1
+    del data["retention"]
+    data["records"] = [row[:9] for row in data["records"]]
+    old = LinkIndex.from_dict(data)
+    assert "a" in old
+    assert old.retention is None
+    # without a stored fingerprint a re-sent item counts as unchanged
+    r = link_items([item("a", title="Something else", link="https://a.example/1")], index=old)
+    assert r.relinked == ()
+    assert r.relations == []
+    bad = json.loads(json.dumps(idx.to_dict()))
+    bad["records"][0].append("extra")
+    with pytest.raises(StoreError):
+        LinkIndex.from_dict(bad)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
@@ -28,8 +28,11 @@ from .stories import CAPS_LOWER, CAPS_SHIFT
 
 __all__ = ["INDEX_VERSION", "ItemRecord", "LinkIndex"]
 
-#: Format version of :meth:`LinkIndex.to_dict`.
-INDEX_VERSION = 1
+#: Format version of :meth:`LinkIndex.to_dict` (2: records carry a content
+#: fingerprint, the index its retention; version 1 data still loads).
+INDEX_VERSION = 2
+#: Versions :meth:`LinkIndex.from_dict` reads.
+READABLE_VERSIONS = (1, 2)
 #: Sample postings longer than this are boilerplate, not a shared article.
 MAX_SAMPLE_POSTING = 200
 #: Titles remembered per headline key (the most recent ones).
@@ -39,13 +42,14 @@ CENTROID_TERMS = 64
 
 
 #: What the index keeps about one item (internal): a plain tuple of atoms
-#: ``(id, feed_url, ts, url_key, title_key, title_words, has_body, samples)``
-#: read through the ``R_*`` positions below.  An exact tuple of strings and
-#: numbers is untracked by the cycle collector, so a large index costs no
-#: garbage-collection time (a class instance, even a named tuple, would be
-#: walked by every full collection).  The item's story is kept in
-#: :attr:`LinkIndex.story_of`.
-ItemRecord = tuple[str, str, float, str | None, str | None, int, bool, tuple[int, ...]]
+#: ``(id, feed_url, ts, url_key, title_key, title_words, has_body, samples,
+#: fingerprint)`` read through the ``R_*`` positions below (the fingerprint
+#: tells a re-sent unchanged item from an updated one; ``""`` when unknown).
+#: An exact tuple of strings and numbers is untracked by the cycle
+#: collector, so a large index costs no garbage-collection time (a class
+#: instance, even a named tuple, would be walked by every full collection).
+#: The item's story is kept in :attr:`LinkIndex.story_of`.
+ItemRecord = tuple[str, str, float, str | None, str | None, int, bool, tuple[int, ...], str]
 R_ID: Final = 0
 R_FEED: Final = 1
 R_TS: Final = 2
@@ -54,6 +58,7 @@ R_TITLE: Final = 4
 R_TITLE_WORDS: Final = 5
 R_BODY: Final = 6
 R_SAMPLES: Final = 7
+R_FP: Final = 8
 
 
 @dataclass(slots=True)
@@ -112,10 +117,15 @@ class LinkIndex:
     story (exact duplicates — same URL, GUID or content — have no limit).
     """
 
-    def __init__(self, *, window: timedelta = timedelta(days=3)) -> None:
+    def __init__(
+        self, *, window: timedelta = timedelta(days=3), retention: timedelta | None = None
+    ) -> None:
         if window.total_seconds() <= 0:
             raise ValueError("window must be positive")
+        if retention is not None and retention.total_seconds() <= 0:
+            raise ValueError("retention must be positive")
         self.window = window
+        self.retention = retention
         self.records: dict[str, ItemRecord] = {}
         self.story_of: dict[str, str] = {}
         self.parent: dict[str, str] = {}
@@ -350,10 +360,10 @@ class LinkIndex:
         sheap = self.sample_heap
         postings = self.postings
         while samples and sheap and sheap[0][0] < limit:
-            _, iid = heapq.heappop(sheap)
+            ts, iid = heapq.heappop(sheap)
             rec = self.records.get(iid)
-            if rec is None or not rec[R_SAMPLES]:
-                continue
+            if rec is None or not rec[R_SAMPLES] or rec[R_TS] != ts:
+                continue  # forgotten, expired, or re-linked since
             for h in rec[R_SAMPLES]:
                 p = postings.get(h)
                 if p is not None:
@@ -367,7 +377,7 @@ class LinkIndex:
                         postings[h] = p
                     else:
                         del postings[h]
-            self.records[iid] = (*rec[:R_SAMPLES], ())
+            self.records[iid] = (*rec[:R_SAMPLES], (), rec[R_FP])
 
     def add_samples(self, rec: ItemRecord) -> None:
         """Register an item's shingle sample in the postings."""
@@ -389,12 +399,128 @@ class LinkIndex:
                 postings[h] = (*p, iid)
         heapq.heappush(self.sample_heap, (rec[R_TS], rec[R_ID]))
 
+    # ---------------------------------------------------------------- forgetting
+    def forget(self, item_ids: Iterable[str]) -> int:
+        """Remove items from the index; return how many it knew.
+
+        A forgotten item leaves its duplicate group (the earliest remaining
+        member becomes the representative and takes over the group's keys),
+        its story (a story left empty is dropped; a story's centroid keeps
+        the item's contribution until the story expires, as vectors are not
+        stored), the headline and sample postings and the navigation
+        references waiting to resolve.  Linking the same id again afterwards
+        links it as a new item.  Document frequencies stay: they are
+        vocabulary statistics, not per-item state.
+        """
+        gone = {i for i in item_ids if i in self.records}
+        if not gone:
+            return 0
+        # duplicate groups: rebuild each touched group without the forgotten ids
+        takeover: dict[str, str | None] = {}  # forgotten id -> member inheriting its keys
+        dead_groups: dict[str, str] = {}  # forgotten id -> root of its group, all forgotten
+        for root in {self.root(i) for i in gone}:
+            members = self.members(root)
+            rest = [m for m in members if m not in gone]
+            new_root = min(rest, key=lambda m: (self.records[m][R_TS], m)) if rest else None
+            for m in members:
+                self.parent.pop(m, None)
+                if m in gone:
+                    takeover[m] = new_root
+                    if new_root is None:
+                        dead_groups[m] = root
+            reasons = self.dup_reasons.pop(root, None)
+            self.dup_members.pop(root, None)
+            if new_root is not None:
+                for m in rest:
+                    if m != new_root:
+                        self.parent[m] = new_root
+                if len(rest) > 1:
+                    self.dup_members[new_root] = tuple(rest)
+                    if reasons:
+                        self.dup_reasons[new_root] = reasons
+        for table in (self.url_keys, self.guid_keys, self.content_keys):
+            for key, holder in [kv for kv in table.items() if kv[1] in gone]:
+                heir = takeover.get(holder)
+                if heir is None:
+                    del table[key]
+                else:
+                    table[key] = heir
+        # stories
+        by_story: dict[str, set[str]] = {}
+        for i in gone:
+            sid = self.story_of.pop(i, "")
+            if sid:
+                by_story.setdefault(sid, set()).add(i)
+        for sid, left in by_story.items():
+            story = self.stories.get(sid)
+            if story is None:
+                continue
+            story.members = [m for m in story.members if m not in left]
+            if not story.members:
+                self._deactivate(story)
+                del self.stories[sid]
+                continue
+            units_gone = len({dead_groups[i] for i in left if i in dead_groups})
+            story.units = max(1, story.units - units_gone)
+            story.core_norm2 = -1.0
+            if story.rep in left:
+                story.rep, story.rep_ts = "", 0.0
+                for m in story.members:
+                    story.offer_rep(m, self.records[m][R_TS])
+        # postings
+        postings = self.postings
+        for i in gone:
+            rec = self.records.pop(i)
+            tkey = rec[R_TITLE]
+            if tkey is not None:
+                seen = self.titles.get(tkey)
+                if seen is not None:
+                    kept = tuple(o for o in seen if o != i)
+                    if kept:
+                        self.titles[tkey] = kept
+                    else:
+                        del self.titles[tkey]
+            for h in rec[R_SAMPLES]:
+                p = postings.get(h)
+                if p is not None and i in p:
+                    kept = tuple(o for o in p if o != i)
+                    if kept:
+                        postings[h] = kept
+                    else:
+                        del postings[h]
+        for key in list(self.pending_nav):
+            waiting = [w for w in self.pending_nav[key] if w[0] not in gone]
+            if waiting:
+                self.pending_nav[key] = waiting
+            else:
+                del self.pending_nav[key]
+        return len(gone)
+
+    def prune(self, before: float) -> int:
+        """Forget every story whose last item was published before ``before``.
+
+        ``before`` is a POSIX timestamp; whole stories go (with their
+        duplicate groups, which never span two stories), so what remains
+        links exactly as before for items newer than ``before`` plus the
+        time window.  Returns the number of items forgotten.  This keeps the
+        index of a long-running store bounded (see ``retention``).
+        """
+        old = [s for s in self.stories.values() if s.last_ts < before]
+        if not old:
+            return 0
+        n = self.forget([m for s in old for m in s.members])
+        self.story_heap = [e for e in self.story_heap if e[1] in self.stories]
+        heapq.heapify(self.story_heap)
+        self.sample_heap = [e for e in self.sample_heap if e[1] in self.records]
+        heapq.heapify(self.sample_heap)
+        return n
+
     # -------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
         """Return the index as JSON-compatible plain data (see :meth:`from_dict`)."""
         story_of = self.story_of
         recs = [
-            [*r[:R_SAMPLES], list(r[R_SAMPLES]), story_of.get(r[R_ID], "")]
+            [*r[:R_SAMPLES], list(r[R_SAMPLES]), story_of.get(r[R_ID], ""), r[R_FP]]
             for r in self.records.values()
         ]
         stories = [
@@ -404,6 +530,7 @@ class LinkIndex:
         return {
             "version": INDEX_VERSION,
             "window": self.window_seconds,
+            "retention": None if self.retention is None else self.retention.total_seconds(),
             "now": self.now if math.isfinite(self.now) else None,
             "records": recs,
             "parent": dict(self.parent),
@@ -429,14 +556,21 @@ class LinkIndex:
         """
         if not isinstance(data, dict):
             raise StoreError("link index data must be a dict")
-        if data.get("version") != INDEX_VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise StoreError(f"unsupported link index version {data.get('version')!r}")
         try:
-            idx = cls(window=timedelta(seconds=float(data["window"])))
+            retention = data.get("retention")
+            idx = cls(
+                window=timedelta(seconds=float(data["window"])),
+                retention=None if retention is None else timedelta(seconds=float(retention)),
+            )
             now = data.get("now")
             idx.now = float(now) if now is not None else float("-inf")
             for row in data["records"]:
-                iid, feed, ts, ukey, tkey, tw, body, samples, story = row
+                # version 1 rows have no fingerprint
+                iid, feed, ts, ukey, tkey, tw, body, samples, story, *fp = row
+                if len(fp) > 1:
+                    raise ValueError(f"record row of {len(row)} fields")
                 idx.records[str(iid)] = (
                     str(iid),
                     str(feed),
@@ -446,6 +580,7 @@ class LinkIndex:
                     int(tw),
                     bool(body),
                     tuple(int(h) for h in samples),
+                    str(fp[0]) if fp else "",
                 )
                 if story:
                     idx.story_of[str(iid)] = str(story)

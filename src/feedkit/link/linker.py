@@ -5,6 +5,7 @@ See :mod:`feedkit.link` for the overview and ``docs/linking.md`` for examples.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import multiprocessing
@@ -23,6 +24,7 @@ from .index import (
     MAX_TITLE_POSTING,
     R_BODY,
     R_FEED,
+    R_FP,
     R_ID,
     R_SAMPLES,
     R_TITLE,
@@ -190,12 +192,16 @@ class LinkResult:
     published member) and, with an index, also lists members linked in
     earlier batches.  ``relations`` explain the links of the input items.
     ``index`` is the (updated) :class:`~feedkit.link.index.LinkIndex`.
+    ``relinked`` lists the ids of updated items that had been linked before
+    and were linked again: their earlier relations (as source) are superseded
+    by the ones in ``relations``.
     """
 
     duplicates: list[Group]
     stories: list[Group]
     relations: list[Relation]
     index: LinkIndex = field(repr=False, compare=False, default_factory=LinkIndex)
+    relinked: tuple[str, ...] = ()
 
     def duplicate_of(self) -> dict[str, str]:
         """Map every item id in :attr:`duplicates` to its group's representative."""
@@ -242,6 +248,26 @@ _Features = tuple[
 _Chunk = tuple[list[_Features], dict[str, int], dict[str, int], dict[str, str]]
 
 
+def fingerprint(item: Item) -> str:
+    """A short hash of everything linking reads from ``item``.
+
+    Stored with the item's record, it tells an unchanged re-sent item (not
+    linked again) from an updated one (re-linked, its earlier links replaced).
+    """
+    parts = (
+        item.feed_url,
+        item.title or "",
+        item.link or "",
+        item.guid or "",
+        item.summary or "",
+        item.content_html or "",
+        item.published.isoformat() if item.published else "",
+        item.updated.isoformat() if item.updated else "",
+        repr(tuple((n.rel, n.url, n.title) for n in item.navigation)),
+    )
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
+
+
 def _timestamp(item: Item) -> float | None:
     when = item.published or item.updated
     if when is None:
@@ -274,6 +300,7 @@ def _featurize(
         len(title_words),
         len(body_words) >= 12,
         tuple(sample_shingles(body_words[:SHINGLE_WORDS])),
+        fingerprint(item),
     )
     lede = body_text
     if len(body_words) > BODY_WORDS:
@@ -733,6 +760,7 @@ def link_items(
     containment_threshold: float = 0.8,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int = 1,
+    retention: timedelta | None = None,
 ) -> LinkResult:
     """Link a batch of items: duplicates, same-story clusters, navigation.
 
@@ -745,8 +773,11 @@ def link_items(
     ``jaccard_threshold`` / ``containment_threshold`` decide near duplicates
     over shingle samples.
 
-    Items whose id was already linked (an earlier batch, or earlier in this
-    one) are not linked again; they still appear in the returned groups.
+    An item whose id was already linked in an earlier batch is not linked
+    again when it is unchanged (same :func:`fingerprint`); it still appears
+    in the returned groups.  An *updated* one is forgotten by the index
+    (:meth:`LinkIndex.forget`) and linked anew, and its id is listed in
+    ``result.relinked``.  Within one batch the first item with an id counts.
     Items without a date are placed at the newest time seen.  A large batch
     is linked in publication order, ``chunk_size`` items at a time, exactly as
     if it had been fed chunk by chunk with an index (document frequencies and
@@ -755,6 +786,11 @@ def link_items(
     chunk, ``workers - 1`` spawned worker processes featurize chunks (HTML to
     text, tokens, shingles, keys, term counts) while this process links the
     previous chunk; the result is identical.
+
+    ``retention`` (or the index's own) bounds the index for a long-running
+    store: after linking, stories whose last item is older than the newest
+    item seen minus ``retention`` (at least the window) are forgotten
+    (:meth:`LinkIndex.prune`).  Without it the index keeps every item.
     """
     if not 0.0 < story_threshold <= 1.0:
         raise ValueError("story_threshold must be in (0, 1]")
@@ -762,23 +798,36 @@ def link_items(
         raise ValueError("chunk_size must be positive")
     if workers < 1:
         raise ValueError("workers must be positive")
+    if retention is not None and retention.total_seconds() <= 0:
+        raise ValueError("retention must be positive")
     if index is None:
-        index = LinkIndex(window=window or DEFAULT_WINDOW)
-    elif window is not None:
-        index.window = window
+        index = LinkIndex(window=window or DEFAULT_WINDOW, retention=retention)
+    else:
+        if window is not None:
+            index.window = window
+        if retention is not None:
+            index.retention = retention
     idx = index
 
     # 1. the items not linked yet, in publication order
     fresh: list[Item] = []
     input_ids: list[str] = []
     seen_ids: set[str] = set()
+    relinked: list[str] = []
+    records = idx.records
     for it in items:
         if it.id in seen_ids:
             continue
         seen_ids.add(it.id)
         input_ids.append(it.id)
-        if it.id not in idx.records:
+        old = records.get(it.id)
+        if old is None:
             fresh.append(it)
+        elif old[R_FP] and old[R_FP] != fingerprint(it):
+            relinked.append(it.id)
+            fresh.append(it)
+    if relinked:
+        idx.forget(relinked)
     stamps = [_timestamp(it) for it in fresh]
     known = [t for t in stamps if t is not None]
     fallback = max(known) if known else (idx.now if math.isfinite(idx.now) else 0.0)
@@ -838,4 +887,6 @@ def link_items(
             top = shared_terms(st.centroid, st.centroid, surfaces)
             reason = "top terms: " + ", ".join(top)
         stories.append(Group(sid, (rep, *rest), reason))
-    return LinkResult(duplicates, stories, [Relation(*r) for r in relations], idx)
+    if idx.retention is not None and math.isfinite(idx.now):
+        idx.prune(idx.now - max(idx.retention, idx.window).total_seconds())
+    return LinkResult(duplicates, stories, [Relation(*r) for r in relations], idx, tuple(relinked))
