@@ -59,23 +59,36 @@ WORDS = (
 
 
 def make_feed(index: int, items: int) -> bytes:
+    """One generated RSS feed, its items marked up the way blog platforms write them:
+    paragraphs with a link, an entity, emphasis, an image and a "The post ...
+    appeared first on ..." footer (so sanitizers and cleaners meet real markup)."""
     rng = random.Random(index)
+    site = f"https://site{index}.example"
     parts = [
         "<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel>",
-        f"<title>Generated feed {index}</title><link>https://site{index}.example/</link>",
+        f"<title>Generated feed {index}</title><link>{site}/</link>",
         f"<description>Feed number {index}</description>",
     ]
     for n in range(items):
         title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
-        body = " ".join(rng.choice(WORDS) for _ in range(70))
+        first = " ".join(rng.choice(WORDS) for _ in range(40))
+        second = " ".join(rng.choice(WORDS) for _ in range(30))
+        topic, other = rng.choice(WORDS), rng.choice(WORDS)
         day = 1 + (n % 28)
+        body = (
+            f'<p>{first.capitalize()} <a href="{site}/topic/{topic}?utm_source=rss">{topic}'
+            f" {other}</a>.</p><p><em>{other.capitalize()}</em> &amp; {second}.</p>"
+            f'<p><img src="{site}/img/{n}.jpg" alt="{topic}" width="600" height="400"></p>'
+            f'<p>The post <a href="{site}/news/{n}">{title} {index}-{n}</a> appeared first on'
+            f' <a href="{site}/">Site {index}</a>.</p>'
+        )
+        escaped = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         parts.append(
             f"<item><title>{title} {index}-{n}</title>"
-            f"<link>https://site{index}.example/news/{n}</link>"
+            f"<link>{site}/news/{n}</link>"
             f"<guid isPermaLink='false'>site{index}-{n}</guid>"
             f"<pubDate>Sun, {day:02d} Nov 2026 {n % 24:02d}:{n % 60:02d}:00 GMT</pubDate>"
-            f"<description>&lt;p&gt;{body}.&lt;/p&gt;&lt;p&gt;Read more at site {index}."
-            f"&lt;/p&gt;</description></item>"
+            f"<description>{escaped}</description></item>"
         )
     parts.append("</channel></rss>")
     return "".join(parts).encode()

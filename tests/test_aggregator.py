@@ -154,3 +154,39 @@ def test_a_failing_linker_keeps_items_and_reports_a_link_error(
     assert "linker bug" in str(agg.link_error)
     assert len(agg.items()) == 8
     assert feedparser.parse(agg.emit("atom")).bozo == 0
+
+
+def test_stored_items_are_parsed_then_cleaned_without_a_second_sanitize() -> None:
+    # The aggregator leaves out the chain's re-sanitizing step for parsed items:
+    # what it stores is the parser's sanitized HTML run through the rule and
+    # learned-boilerplate cleaners, and hostile markup is gone all the same.
+    from feedkit import parse_feed
+    from feedkit.clean import clean_items, strip_learned, strip_rules
+
+    body = (
+        "&lt;p&gt;Harbor\u00a0news &amp;amp; more &lt;img src=x onerror=alert(1)&gt;"
+        "&lt;a href='javascript:alert(2)'&gt;click&lt;/a&gt;&lt;script&gt;alert(3)&lt;/script&gt;"
+        "&lt;/p&gt;&lt;p&gt;The post Harbor news appeared first on Gazette.&lt;/p&gt;"
+    )
+    doc = (
+        "<rss version='2.0'><channel><title>t</title><link>https://g.example/</link>"
+        + "".join(
+            f"<item><title>Item {n}</title><link>https://g.example/{n}</link>"
+            f"<description>{body}</description></item>"
+            for n in range(3)
+        )
+        + "</channel></rss>"
+    ).encode()
+    agg = Aggregator([doc], now=NOW, link=False)
+    assert [r.status for r in agg.update()] == ["ok"]
+    stored = sorted(agg.items(), key=lambda i: i.id)
+    expected = sorted(
+        clean_items(parse_feed(doc, url=agg.sources[0], now=NOW).items,
+                    cleaners=[strip_rules, strip_learned]),
+        key=lambda i: i.id,
+    )
+    assert [i.summary for i in stored] == [i.summary for i in expected]
+    summary = stored[0].summary or ""
+    assert "Harbor" in summary
+    for bad in ("onerror", "javascript:", "<script", "alert(3)", "appeared first on"):
+        assert bad not in summary

@@ -210,7 +210,10 @@ def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> 
     """Parse a fetched document, skip items whose raw hash is known, clean the rest.
 
     Pure (data in, data out) unless ``upgrade`` (the full-text step, which
-    fetches) is given; runs in the update's worker threads.
+    fetches) is given; runs in the update's worker threads.  With the
+    default cleaners, the chain's re-sanitizing first step is left out:
+    parsed and extracted HTML is sanitized already (a second pass only
+    re-spells a few things, such as U+00A0 as ``&nbsp;``).
     Returns the cleaned items with their raw hashes, the ids of the
     unchanged ones and the learned boilerplate to store (``None``: unchanged).
     A cleaner plugin that raises anything but a FeedkitError becomes a
@@ -247,7 +250,12 @@ def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> 
     by_id = dict(zip((i.id for i in fresh), hashes, strict=True))
     try:
         if job.cleaners is None:
-            report = clean_batch(fresh, learned=learned)
+            # The default chain without its first step, sanitize_fields: these
+            # items come straight from the parser (or the full-text extractor),
+            # which sanitized every HTML field already.
+            from .clean import strip_learned, strip_rules
+
+            report = clean_batch(fresh, cleaners=(strip_rules, strip_learned), learned=learned)
         else:
             report = clean_batch(fresh, cleaners=job.cleaners, learned=learned)
     except FeedkitError:
