@@ -297,8 +297,8 @@ def main() -> int:
             with contextlib.suppress(Exception):
                 server.wait(timeout=5)
 
-    print(f"\nbest of {args.repeat} runs per tool (alternating order); CPU = client and child processes"
-          f" user+sys time per feed")
+    print(f"\nbest of {args.repeat} runs per tool (alternating order); CPU = client and child"
+          f" processes' user+sys time per feed")
     print(f"{'tool':<16} {'cold s':>7} {'cold f/s':>9} {'cold CPU ms':>11} {'warm s':>7}"
           f" {'warm f/s':>9} {'warm CPU ms':>11} {'peak RSS MB':>11} {'child MB':>8}"
           f" {'items':>6} {'200s':>5}"
