@@ -366,8 +366,11 @@ def _dedupe(
     containment: float,
 ) -> None:
     window = idx.window_seconds
+    sheap = idx.sample_heap
     for rec in recs:
-        idx.expire(rec[R_TS], stories=False)
+        ts = rec[R_TS]
+        if ts > idx.now or (sheap and sheap[0][0] < ts - window):
+            idx.expire(ts, stories=False)
         iid = rec[R_ID]
         exact = False
         for key, table, reason in (
@@ -501,7 +504,8 @@ def _best_story(
     if not dots:
         return None, 0.0
     if len(dots) > MAX_CANDIDATES:
-        cands = heapq.nlargest(MAX_CANDIDATES, dots, key=dots.__getitem__)
+        # = heapq.nlargest(MAX_CANDIDATES, dots, key=...), ties included, at C level
+        cands = sorted(dots, key=dots.__getitem__, reverse=True)[:MAX_CANDIDATES]
     else:
         cands = list(dots)
     best: StoryState | None = None
@@ -624,11 +628,14 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
     order = sorted(unit_new)  # by time, then id (a stable sort twice: no key tuples)
     order.sort(key=unit_ts.__getitem__)
     story_of = idx.story_of
+    heap = idx.story_heap
+    window = idx.window_seconds
     for r in order:
         new = unit_new[r]
         members = idx.members(r)
         ts = unit_ts[r]
-        idx.expire(ts, samples=False)
+        if ts > idx.now or (heap and heap[0][0] < ts - window):
+            idx.expire(ts, samples=False)
         old_story = ""
         for m in members:
             s = story_of.get(m)
