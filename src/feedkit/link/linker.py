@@ -139,17 +139,27 @@ def _link_parallel(
 ) -> None:
     """Featurize chunks in worker processes, link them here in order.
 
-    ``workers`` chunks are kept in flight.  When the next chunk to link is
-    not featurized yet, this process featurizes a later chunk itself rather
-    than wait, so the linking process and the workers share the work
-    whichever side is slower.  Featurizing is pure: who does it does not
-    change the result.
+    ``workers`` chunks are kept in flight.  This process featurizes the first
+    chunk itself while the workers start; later, when the next chunk to link
+    is not featurized yet, it featurizes a later chunk rather than wait, so
+    the linking process and the workers share the work whichever side is
+    slower.  Featurizing is pure: who does it does not change the result.
     """
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
         todo = iter(chunks)
+        first = next(todo, None)
+        if first is None:
+            return
         queue: deque[Future[_Chunk] | _Chunk] = deque()  # in chunk order
         in_flight = 0
+        while in_flight < workers:  # the workers start on the next chunks ...
+            nxt = next(todo, None)
+            if nxt is None:
+                break
+            queue.append(pool.submit(featurize_chunk, *nxt))
+            in_flight += 1
+        queue.appendleft(featurize_chunk(*first))  # ... while this process does the first
         while True:
             while in_flight < workers:
                 nxt = next(todo, None)
