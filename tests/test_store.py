@@ -131,6 +131,24 @@ def test_save_source_round_trips_http_state(store: Store) -> None:
         store.save_source(replace(changed, url="https://unknown.example/"))
 
 
+def test_save_sources_writes_a_batch_and_skips_unknown_ones(store: Store) -> None:
+    a, b = store.add_source(FEED, now=T0), store.add_source(OTHER, now=T0)
+    ghost = replace(a, url="https://gone.example/feed.xml")
+    later = T0 + timedelta(hours=1)
+    missing = store.save_sources([
+        replace(a, etag='"a2"', last_status=304, next_due=later),
+        ghost,
+        replace(b, last_error="boom", error_count=3),
+    ])
+    assert missing == [ghost.url]
+    got_a, got_b = store.get_source(FEED), store.get_source(OTHER)
+    assert got_a is not None
+    assert (got_a.etag, got_a.last_status, got_a.next_due) == ('"a2"', 304, later)
+    assert got_b is not None
+    assert (got_b.last_error, got_b.error_count) == ("boom", 3)
+    assert store.get_source(ghost.url) is None  # not created by the batch
+
+
 def test_move_source_keeps_items_and_history(store: Store) -> None:
     store.add_source(FEED, now=T0)
     store.upsert_items(FEED, [make_item(1), make_item(2)], now=T0)

@@ -214,3 +214,27 @@ def test_processes_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="processes"):
         Aggregator(processes=-1)
 
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_not_modified_states_are_saved_in_batches(
+    server: FeedServer, tmp_path: Path, processes: int
+) -> None:
+    # 70 sources: one full batch of 64 and a remainder written when the update ends
+    if processes and not sys.platform.startswith("linux"):
+        pytest.skip("shard processes are forked on Linux only")
+    urls = serve_feeds(server, 70)
+    clock = Clock(T0)
+    store = SQLiteStore(tmp_path / "fk.db")
+    agg = make_agg(store, clock, processes=processes, per_host=None, workers=16, link=False)
+    for url in urls:
+        agg.add_source(url)
+    assert {r.status for r in agg.update()} == {"ok"}
+    clock.advance(hours=1)
+    assert {r.status for r in agg.update(force=True)} == {"not_modified"}
+    states = store.sources()
+    assert len(states) == 70
+    assert {s.last_status for s in states} == {304}
+    assert {s.last_fetched for s in states} == {clock.now}
+    assert all(s.next_due is not None and s.next_due > clock.now for s in states)
+    store.close()

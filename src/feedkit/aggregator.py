@@ -271,6 +271,49 @@ def prepare_source(job: _Job, upgrade: Callable[[Item], Item] | None = None) -> 
     return _Prepared(parsed.feed, parsed.warnings, parsed.parser, raw, cleaned, seen, blob)
 
 
+class _StateBuffer:
+    """Not-modified sources' new states, written in batches of ``size``.
+
+    A 304 changes only bookkeeping (fetch time, next due time), so instead
+    of one write transaction per source (and a write-lock round per 304
+    between shard processes) they are saved together; :meth:`flush` writes
+    the rest before the update ends.  Losing a batch to a crash costs
+    nothing but an early re-fetch.
+    """
+
+    def __init__(self, store: Store, size: int = 64) -> None:
+        self._store = store
+        self._size = size
+        self._lock = threading.Lock()
+        self._states: list[SourceState] = []
+
+    def add(self, state: SourceState) -> None:
+        with self._lock:
+            self._states.append(state)
+            if len(self._states) < self._size:
+                return
+            batch, self._states = self._states, []
+        self._write(batch)
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._states = self._states, []
+        if batch:
+            self._write(batch)
+
+    def _write(self, batch: list[SourceState]) -> None:
+        save = getattr(self._store, "save_sources", None)
+        try:
+            if save is not None:
+                save(batch)
+                return
+        except StoreError:
+            pass  # one source at a time below, so one bad row costs only itself
+        for state in batch:
+            with suppress(StoreError):  # a source removed meanwhile: nothing to keep
+                self._store.save_source(state)
+
+
 class _CPU:
     """Where one update parses and cleans: worker processes, else this process.
 
@@ -280,9 +323,13 @@ class _CPU:
     is dropped and the work done here instead.
     """
 
-    def __init__(self, pool: Executor | None, lock: threading.Lock) -> None:
+    def __init__(
+        self, pool: Executor | None, lock: threading.Lock, states: _StateBuffer
+    ) -> None:
         self._pool = pool
         self._lock = lock
+        #: where not-modified sources' states wait to be written
+        self.states = states
 
     def prepare(self, job: _Job) -> _Prepared:
         pool = self._pool
@@ -296,6 +343,7 @@ class _CPU:
             return prepare_source(job)
 
     def close(self) -> None:
+        self.states.flush()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -547,7 +595,7 @@ class Aggregator:
                     threading.Semaphore(self._per_host) if self._per_host is not None else None
                 )
         workers = min(self._workers, len(targets))
-        cpu = _CPU(processes(len(targets)), self._cpu_lock)
+        cpu = _CPU(processes(len(targets)), self._cpu_lock, _StateBuffer(self._store))
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
                 futures: dict[Future[SourceResult], str] = {
@@ -795,7 +843,7 @@ class Aggregator:
                 last_modified=fetched.last_modified,
                 policy=self._schedule,
             )
-            self._store.save_source(fresh)
+            cpu.states.add(fresh)
             return SourceResult(
                 key,
                 "not_modified",

@@ -213,6 +213,15 @@ class Store(Protocol):
         """Write a source's state (``url_history`` is ignored); StoreError if unknown."""
         ...
 
+    def save_sources(self, states: Sequence[SourceState]) -> list[str]:
+        """Write several sources' states in one transaction.
+
+        Unknown sources (removed meanwhile) are skipped; returns their URLs.
+        The aggregator falls back to :meth:`save_source` for a store without
+        this method.
+        """
+        ...
+
     def move_source(
         self, old_url: str, new_url: str, *, now: datetime | None = None
     ) -> SourceState:

@@ -161,6 +161,18 @@ class MemoryStore(BlobMethods):
             self._check_open()
             self._save(state)
 
+    def save_sources(self, states: Sequence[SourceState]) -> list[str]:
+        """Write several sources' states at once; returns the unknown ones' URLs."""
+        missing: list[str] = []
+        with self._lock:
+            self._check_open()
+            for state in states:
+                if state.url in self._sources:
+                    self._save(state)
+                else:
+                    missing.append(state.url)
+        return missing
+
     def _save(self, state: SourceState) -> None:
         entry = self._sources.get(state.url)
         if entry is None:

@@ -294,6 +294,17 @@ class SQLiteStore(BlobMethods):
         with self._write() as conn:
             self._save_source(conn, state)
 
+    def save_sources(self, states: Sequence[SourceState]) -> list[str]:
+        """Write several sources' states in one transaction; returns the unknown ones' URLs."""
+        missing: list[str] = []
+        with self._write() as conn:
+            for state in states:
+                try:
+                    self._save_source(conn, state)
+                except StoreError:
+                    missing.append(state.url)
+        return missing
+
     def move_source(
         self, old_url: str, new_url: str, *, now: datetime | None = None
     ) -> SourceState:
