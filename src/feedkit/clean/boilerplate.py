@@ -436,19 +436,31 @@ def strip_boilerplate_html(
     for _round in range(MAX_ROUNDS):
         before = len(hits)
         _structural_pass(root, rules, hits, navs)
+        structural = len(hits) > before
         units = iter_units(root)
         texts = [u.text for u in units]
         links = [u.links() for u in units]
         remove, line_navs = match_lines(texts, rules, title=title, links=links)
         navs.extend(line_navs)
+        # Whether this round's removals were only whole top-level blocks (see below);
+        # decided before removing, on the tree the units were read from.
+        settled = not structural and bool(remove) and _top_blocks_only(root, units, remove)
         for idx in sorted(remove):
             rule = remove[idx]
             hits.append(Hit(rule.kind, rule.name, " ".join(units[idx].text.split())))
         for idx in sorted(remove, reverse=True):
             unit: Unit = units[idx]
             remove_unit(unit)
+        before_inline = len(hits)
         _inline_pass(root, rules, title, hits, navs)
         if len(hits) == before:
+            break
+        if settled and len(hits) == before_inline:
+            # Only whole top-level blocks went: every element left has the subtree,
+            # text and tokens it had when this round's passes judged it, the lines
+            # left are the same lines, and the inline pass already saw this very
+            # tree; another round would remove nothing and read these units.
+            units = [u for u in units if not u.removed]
             break
     else:
         units = iter_units(root)
@@ -460,6 +472,30 @@ def strip_boilerplate_html(
     drop_empty(root)
     return FieldResult(serialize_fragment(root), True, tuple(hits),
                        tuple(merge_navigation(navs)), blocks)
+
+
+def _top_blocks_only(root: HtmlElement, units: list[Unit], remove: dict[int, Rule]) -> bool:
+    """True when ``remove`` are whole blocks right under ``root`` and ``root`` holds blocks only.
+
+    With no text of its own (bar whitespace), no inline child and blank tails,
+    ``root`` makes no line of its own, so removing some of its block children
+    changes no other line, no other element's text and no link's surroundings.
+    """
+    text = root.text
+    if text and not text.isspace():
+        return False
+    for child in root:
+        tag = child.tag
+        if not isinstance(tag, str) or tag not in BLOCK_TAGS:
+            return False
+        tail = child.tail
+        if tail and not tail.isspace():
+            return False
+    for idx in remove:
+        el = units[idx].element
+        if el is None or el.getparent() is not root:
+            return False
+    return True
 
 
 def merge_navigation(*groups: list[NavLink] | tuple[NavLink, ...]) -> list[NavLink]:
