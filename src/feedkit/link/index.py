@@ -71,7 +71,7 @@ class StoryState:
     """
 
     id: str
-    members: list[str]
+    members: tuple[str, ...]  # a tuple of ids: nothing for the cycle collector to walk
     centroid: dict[str, float]
     norm2: float
     first_ts: float
@@ -220,7 +220,7 @@ class LinkIndex:
         while sid in self.stories:
             n += 1
             sid = f"story:{members[0]}#{n}"
-        story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
+        story = StoryState(sid, tuple(members), dict(vec), 0.0, ts, ts)
         story.support = dict.fromkeys(vec, 1)
         for m in members:
             story.offer_rep(m, self.records[m][R_TS])
@@ -266,7 +266,7 @@ class LinkIndex:
         story.norm2 = norm2
         story.core_norm2 = -1.0
         story.units += 1
-        story.members.extend(members)
+        story.members = (*story.members, *members)
         story_of = self.story_of
         records = self.records
         for m in members:
@@ -301,7 +301,7 @@ class LinkIndex:
         story_of = self.story_of
         for m in sb.members:
             story_of[m] = sa.id
-        sa.members.extend(sb.members)
+        sa.members += sb.members
         if sb.rep:
             sa.offer_rep(sb.rep, sb.rep_ts)
         self._deactivate(sb)
@@ -455,7 +455,7 @@ class LinkIndex:
             story = self.stories.get(sid)
             if story is None:
                 continue
-            story.members = [m for m in story.members if m not in left]
+            story.members = tuple(m for m in story.members if m not in left)
             if not story.members:
                 self._deactivate(story)
                 del self.stories[sid]
@@ -524,7 +524,7 @@ class LinkIndex:
             for r in self.records.values()
         ]
         stories = [
-            [s.id, s.members, s.centroid, s.support, s.first_ts, s.last_ts, s.units, s.active]
+            [s.id, list(s.members), s.centroid, s.support, s.first_ts, s.last_ts, s.units, s.active]
             for s in self.stories.values()
         ]
         return {
@@ -603,7 +603,7 @@ class LinkIndex:
             for sid, members, centroid, support, first, last, units, active in data["stories"]:
                 s = StoryState(
                     str(sid),
-                    [str(m) for m in members],
+                    tuple(str(m) for m in members),
                     {str(t): float(w) for t, w in centroid.items()},
                     0.0,
                     float(first),

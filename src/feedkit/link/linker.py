@@ -657,7 +657,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
             for m in new:
                 story_of[m] = old_story
                 story.offer_rep(m, idx.records[m][R_TS])
-            story.members.extend(new)
+            story.members = (*story.members, *new)
             if ts > story.last_ts:
                 story.last_ts = ts
                 heapq.heappush(idx.story_heap, (ts, story.id))
