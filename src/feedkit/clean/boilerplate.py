@@ -430,21 +430,24 @@ def strip_boilerplate_html(
     root = parse_fragment(html)
     hits: list[Hit] = []
     navs: list[NavLink] = []
+    structural = rules.may_match_structure(html)
     # Removing lines can shrink a block that the prose safeguard kept under the
     # thresholds of a structural rule: repeat until a round removes nothing, so
     # that cleaning is idempotent (at most MAX_ROUNDS rounds).
     for _round in range(MAX_ROUNDS):
         before = len(hits)
-        _structural_pass(root, rules, hits, navs)
-        structural = len(hits) > before
+        if structural:
+            _structural_pass(root, rules, hits, navs)
+        struck = len(hits) > before
         units = iter_units(root)
         texts = [u.text for u in units]
-        links = [u.links() for u in units]
+        anchors = [u.anchors() for u in units]
+        links = [u.links(a) for u, a in zip(units, anchors, strict=True)]
         remove, line_navs = match_lines(texts, rules, title=title, links=links)
         navs.extend(line_navs)
         # Whether this round's removals were only whole top-level blocks (see below);
         # decided before removing, on the tree the units were read from.
-        settled = not structural and bool(remove) and _top_blocks_only(root, units, remove)
+        settled = not struck and bool(remove) and _top_blocks_only(root, units, remove)
         for idx in sorted(remove):
             rule = remove[idx]
             hits.append(Hit(rule.kind, rule.name, " ".join(units[idx].text.split())))
@@ -460,11 +463,17 @@ def strip_boilerplate_html(
             # text and tokens it had when this round's passes judged it, the lines
             # left are the same lines, and the inline pass already saw this very
             # tree; another round would remove nothing and read these units.
-            units = [u for u in units if not u.removed]
+            kept = [i for i, u in enumerate(units) if not u.removed]
+            units = [units[i] for i in kept]
+            anchors = [anchors[i] for i in kept]
+            links = [links[i] for i in kept]
             break
     else:
         units = iter_units(root)
-    lines = [(u, u.shape()) for u in units if learnable(u)]
+        anchors = [u.anchors() for u in units]
+        links = [u.links(a) for u, a in zip(units, anchors, strict=True)]
+    lines = [(u, u.shape(a)) for u, a, ln in zip(units, anchors, links, strict=True)
+             if learnable(u, links=ln)]
     blocks = tuple((u.text, shape) for u, shape in lines)
     if not hits:
         return FieldResult(html, False, blocks=blocks,

@@ -69,6 +69,7 @@ _FRAGMENT_PARSER.set_element_class_lookup(
         entity=lxml.html.HtmlEntity,
     )
 )
+_TEXT_OF = lxml.etree.tostring
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE).match
 
 
@@ -238,8 +239,14 @@ def tokens_of(el: HtmlElement) -> list[str]:
 
 
 def element_text(el: HtmlElement) -> str:
-    """The text of an element (without its tail)."""
-    return str(el.text_content())
+    """The text of an element (without its tail).
+
+    What ``el.text_content()`` gives (the string value of the element), read by
+    libxml2's text serializer, which costs half of lxml.html's XPath call.
+    """
+    if not isinstance(el.tag, str):
+        return str(el.text_content())  # a comment or PI: lxml.html's own answer (an error)
+    return _TEXT_OF(el, method="text", encoding="unicode", with_tail=False)
 
 
 def link_density(el: HtmlElement, text_len: int | None = None) -> float:
@@ -275,35 +282,35 @@ class Unit:
             return [self.element]
         return list(self.children)
 
-    def shape(self) -> str | None:
+    def shape(self, anchors: list[tuple[str | None, str]] | None = None) -> str | None:
         """The text with each link's text replaced by :data:`LINK_MARK`, or ``None``.
 
         "Posted by <a>Ann</a> in <a>Harbour</a>" and "Posted by <a>Bob</a> in
         <a>Rail</a>" have the same shape: what per-feed learning calls the same
         structure with varying slugs.  ``None`` when the line has no link, or is
-        one link and nothing else.
+        one link and nothing else.  ``anchors``: :meth:`anchors`, when already read.
         """
         text = self.text
         changed = False
-        for node in self.nodes():
-            for a in node.iter("a"):
-                ltext = element_text(a)
-                if ltext.strip() and ltext in text:
-                    text = text.replace(ltext, LINK_MARK, 1)
-                    changed = True
+        for _href, ltext in self.anchors() if anchors is None else anchors:
+            if ltext.strip() and ltext in text:
+                text = text.replace(ltext, LINK_MARK, 1)
+                changed = True
         if not changed or not text.replace(LINK_MARK, "").strip():
             return None
         return text
 
-    def links(self) -> list[tuple[str, str]]:
-        """``(href, text)`` of the links in the unit, in order."""
-        found: list[tuple[str, str]] = []
-        for node in self.nodes():
-            for a in node.iter("a"):
-                href = a.get("href")
-                if href:
-                    found.append((href, " ".join(element_text(a).split())))
-        return found
+    def anchors(self) -> list[tuple[str | None, str]]:
+        """``(href, text)`` of every ``<a>`` in the unit, in order, as they are in the tree."""
+        element = self.element
+        if element is not None:
+            return [(a.get("href"), element_text(a)) for a in element.iter("a")]
+        return [(a.get("href"), element_text(a)) for node in self.children for a in node.iter("a")]
+
+    def links(self, anchors: list[tuple[str | None, str]] | None = None) -> list[tuple[str, str]]:
+        """``(href, text)`` of the links in the unit, in order (``anchors``: :meth:`anchors`)."""
+        return [(href, " ".join(text.split()))
+                for href, text in (self.anchors() if anchors is None else anchors) if href]
 
 
 @dataclass(slots=True)
@@ -412,7 +419,7 @@ def _enter(el: HtmlElement, containers: set[HtmlElement], units: list[Unit]) -> 
         return _Frame(el, recurse=True)
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in BLOCK_TAGS:
-        if any(c.tag == "br" for c in el):
+        if el.find("br") is not None:  # a <br> child (not a deeper one)
             return _Frame(el, recurse=False)
         text = element_text(el)
         if text.strip() or next(el.iter("img"), None) is not None:

@@ -71,6 +71,13 @@ RULE_KINDS: tuple[str, ...] = (
     "ads_trackers",
 )
 
+_TAG_NAME = re.compile(r"[a-z][a-z0-9-]*")
+_ID_ATTR = re.compile(r"id\s*=")
+# Elements an HTML parser creates without a start tag in the text (a <p> or
+# <tbody> around stray content, the document's own <html>/<head>/<body>).
+_IMPLIED_TAGS = frozenset({"html", "head", "body", "p", "tbody", "tr", "td", "colgroup",
+                           "li", "dd", "dt", "option", "table", "div", "span", "form"})
+
 # Characters stripped from both ends of a block before phrase matching.
 _EDGE = " \t\r\n\u00a0\u200b:;.,…!?¡¿»«→←›‹|/\\-–—>[](){}*•·\"'“”‘’„⟶⇒➔➜▶◀"
 
@@ -201,6 +208,33 @@ class RuleSet:
         """``role`` attribute value -> rule."""
         return _first_rule_by(self.rules, "roles", str.casefold)
 
+    def may_match_structure(self, html: str) -> bool:
+        """False when no element parsed from ``html`` can match a structural rule.
+
+        Such an element has a ``class``, ``id`` or ``role`` attribute (a name,
+        then ``=``; a bare name gives an empty value, which matches nothing but
+        the tag) or a tag of :attr:`tag_index`; this looks for those names in the
+        text, without regard to case, and may answer True for text that is not
+        markup (``uid=3``).  Always True when a rule's tag is one the HTML parser
+        may insert by itself.
+        """
+        tags = self._start_tags
+        if tags is None:
+            return True
+        low = html.lower()
+        if "class" in low or "role" in low or _ID_ATTR.search(low) is not None:
+            return True
+        return any(tag in low for tag in tags)
+
+    @cached_property
+    def _start_tags(self) -> tuple[str, ...] | None:
+        """``"<name"`` of every :attr:`tag_index` name (``None``: see
+        :meth:`may_match_structure`)."""
+        tags = tuple(self.tag_index)
+        if any(tag in _IMPLIED_TAGS or _TAG_NAME.fullmatch(tag) is None for tag in tags):
+            return None
+        return tuple(f"<{tag}" for tag in tags)
+
     @cached_property
     def tag_index(self) -> dict[str, Rule]:
         """Element name -> rule."""
@@ -289,6 +323,31 @@ class RuleSet:
 
         return build(False), build(True)
 
+    @cached_property
+    def _text_indexed(
+        self,
+    ) -> tuple[tuple[re.Pattern[str], dict[int, Rule]] | None,
+               tuple[re.Pattern[str], dict[int, Rule]] | None]:
+        """:attr:`text_combined` with each pattern in a group of its own, and group -> rule.
+
+        ``m.lastindex`` of a whole match names the first pattern that matches the
+        whole text, so the rule is known without trying the patterns one by one.
+        ``(None, None)`` when a pattern has groups of its own (numbering would shift).
+        """
+        if any(rx.groups for rx, _rule in self.text_regexes):
+            return None, None
+
+        def build(only_free: bool) -> tuple[re.Pattern[str], dict[int, Rule]] | None:
+            chosen = [(rx.pattern, rule) for rx, rule in self.text_regexes
+                      if not (only_free and rule.links_only)]
+            if not chosen:
+                return None
+            combined = re.compile("|".join(f"({p})" for p, _rule in chosen),
+                                  re.IGNORECASE | re.DOTALL)
+            return combined, {k: rule for k, (_p, rule) in enumerate(chosen, start=1)}
+
+        return build(False), build(True)
+
     def match_text(
         self, text: str, *, title: str | None = None, is_link: bool = False
     ) -> Rule | None:
@@ -315,9 +374,20 @@ class RuleSet:
                 rule = self.phrase_index.get(templ)
                 if rule is not None:
                     return rule
-        combined = self.text_combined[0 if is_link else 1]
-        if combined is None or combined.fullmatch(norm) is None:
-            return None
+        indexed = self._text_indexed[0 if is_link else 1]
+        if indexed is not None:
+            one, by_group = indexed
+            m = one.fullmatch(norm)
+            if m is None:
+                return None
+            # the first pattern that matches whole (alternatives are tried in order)
+            rule = by_group[m.lastindex or 0]
+            if size <= rule.max_chars:
+                return rule  # what the loop below returns first
+        else:
+            combined = self.text_combined[0 if is_link else 1]
+            if combined is None or combined.fullmatch(norm) is None:
+                return None
         for rx, rule in self.text_regexes:
             if size <= rule.max_chars and (is_link or not rule.links_only) and rx.fullmatch(norm):
                 return rule

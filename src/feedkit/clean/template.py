@@ -121,13 +121,13 @@ _NOT_LEARNABLE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "
 MIN_WORDS = 4
 
 
-def learnable(unit: Unit) -> bool:
+def learnable(unit: Unit, *, links: list[tuple[str, str]] | None = None) -> bool:
     """Whether a line may be learned (and removed) as boilerplate.
 
     Headings, code, tables and captions are structure of the article, even
     when they recur ("Ingredients", "Conclusion"); lines of fewer than
     :data:`MIN_WORDS` words are kept too unless they are mostly a link ("Read
-    full topic").
+    full topic").  ``links``: :meth:`Unit.links <feedkit.clean.dom.Unit.links>`, when already read.
     """
     el: HtmlElement | None = unit.element if unit.element is not None else unit.parent
     depth = 0
@@ -139,7 +139,8 @@ def learnable(unit: Unit) -> bool:
     words = unit.text.split()
     if len(words) >= MIN_WORDS:
         return True
-    links = unit.links()
+    if links is None:
+        links = unit.links()
     linked = sum(len(t) for _h, t in links)
     return linked >= 0.6 * len(" ".join(words)) > 0
 
