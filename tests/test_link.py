@@ -550,6 +550,45 @@ def test_index_round_trips_through_json() -> None:
     assert r_loaded.duplicate_of()["copy"] == "a"
 
 
+# ------------------------------------------------ fast paths equal the plain ones
+def test_single_pass_term_counting_and_sorted_tfidf_match_the_plain_functions() -> None:
+    from feedkit.link import stories
+
+    texts = [
+        ("Mombasa Port Shut As Dockworkers Strike", ARTICLE),
+        ("Kenya's Mombasa port idle over wage row", OTHER_OUTLET),
+        ("central bank holds rates", UNRELATED),
+        ("", "<p>NASA and the ESA said 42 probes; Iyad Ag Ghaly was seen. Ghaly left.</p>"),
+    ]
+    caps_a: dict[str, int] = {}
+    caps_b: dict[str, int] = {}
+    raws = []
+    for title, body in texts:
+        t_toks = tokenize(title, title=True)
+        b_toks = tokenize(html_to_text(body))
+        stories.count_capitals(t_toks, caps_a)
+        stories.count_capitals(b_toks, caps_a)
+        plain = stories.raw_terms(t_toks, b_toks)
+        assert stories.count_terms(t_toks, b_toks, caps_b) == plain
+        raws.append(plain[0])
+    assert caps_a == caps_b
+    assert list(caps_a) == list(caps_b)
+    df: dict[str, int] = {}
+    for raw in raws:
+        for t in raw:
+            df[t] = df.get(t, 0) + 1
+    idf = stories.idf_table(df, df, len(raws))
+    for raw in raws:
+        weights, undecided = stories.split_weights(raw)
+        decided = stories.decide_weights(weights, undecided, caps_a)
+        plain_w = stories.weigh_terms(raw, caps_a)
+        assert decided == plain_w
+        for top in (3, 32):
+            fast = stories.tfidf_sorted(decided, idf, top=top)
+            slow = stories.tfidf_vector(plain_w, df, len(raws), top=top, idf=idf)
+            assert list(fast.items()) == list(slow.items())
+
+
 # ----------------------------------------------------- updates and pruning
 def test_an_updated_item_is_linked_again_and_its_links_replaced() -> None:
     idx = LinkIndex()

@@ -37,10 +37,9 @@ from .index import (
 )
 from .stories import (
     BODY_WORDS,
-    count_capitals,
+    count_terms,
     decide_weights,
     idf_table,
-    raw_terms,
     shared_terms,
     split_weights,
     tfidf_sorted,
@@ -343,9 +342,7 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
     get = df.get
     for it, ts in zip(items, times, strict=True):
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
-        count_capitals(title_toks, caps)
-        count_capitals(body_toks, caps)
-        raw, surf = raw_terms(title_toks, body_toks)
+        raw, surf = count_terms(title_toks, body_toks, caps)
         for t in raw:
             df[t] = get(t, 0) + 1
         for t, form in surf.items():

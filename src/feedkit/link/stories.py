@@ -37,6 +37,7 @@ __all__ = [
     "VECTOR_TERMS",
     "cosine",
     "count_capitals",
+    "count_terms",
     "decide_weights",
     "idf_table",
     "item_terms",
@@ -114,6 +115,42 @@ def raw_terms(
             elif kind == cap_kind:
                 add |= capital
             old = raw.get(term)
+            raw[term] = add if old is None else (((old >> 2) + (add >> 2)) << 2) | ((old | add) & 3)
+            if term not in surf and not surface.islower():
+                surf[term] = surface
+    return raw, surf
+
+
+def count_terms(
+    title_tokens: Iterable[tuple[str, int, str]],
+    body_tokens: Iterable[tuple[str, int, str]],
+    caps: dict[str, int],
+) -> tuple[dict[str, int], dict[str, str]]:
+    """:func:`count_capitals` of both token lists, then :func:`raw_terms`, in one pass.
+
+    ``caps`` is updated exactly as the two :func:`count_capitals` calls would;
+    the return value is that of :func:`raw_terms`.
+    """
+    raw: dict[str, int] = {}
+    surf: dict[str, str] = {}
+    entity, capital = _ENTITY_SEEN, _CAPITAL_SEEN
+    word_kind, cap_kind, ent_kind = Token.WORD, Token.CAPITALIZED, Token.ENTITY
+    one_cap = _ONE_CAPITAL
+    get, cget = raw.get, caps.get
+    for weight, tokens in ((TITLE_WEIGHT << 2, title_tokens), (1 << 2, body_tokens)):
+        for term, kind, surface in tokens:
+            if kind == word_kind:
+                caps[term] = cget(term, 0) + 1
+                add = weight
+            elif kind == ent_kind:
+                if surface[:1].isupper() and not surface.isupper():
+                    caps[term] = cget(term, 0) + one_cap
+                add = weight | entity
+            elif kind == cap_kind:
+                add = weight | capital
+            else:
+                add = weight
+            old = get(term)
             raw[term] = add if old is None else (((old >> 2) + (add >> 2)) << 2) | ((old | add) & 3)
             if term not in surf and not surface.islower():
                 surf[term] = surface
