@@ -372,12 +372,16 @@ def iter_units(root: HtmlElement) -> list[Unit]:
             frame.flush(None, units)
             stack.pop()
             continue
-        tag = child.tag if isinstance(child.tag, str) else ""
+        tag = child.tag
+        if not isinstance(tag, str):
+            tag = ""
         if tag == "br" or tag in BLOCK_TAGS or child in containers:
             frame.flush(child, units)
-            frame.restart(child)
+            frame.lead = child  # the next run starts after this child
+            frame.text_parts = [child.tail or ""]
+            frame.children = []
             if frame.recurse and tag != "br":
-                inner = _enter(child, containers, units)
+                inner = _enter(child, tag, containers, units)
                 if inner is not None:
                     stack.append(inner)
         else:
@@ -400,30 +404,28 @@ class _Frame:
         self.text_parts: list[str] = [parent.text or ""]
         self.children: list[HtmlElement] = []
 
-    def restart(self, lead: HtmlElement) -> None:
-        self.lead = lead
-        self.text_parts = [lead.tail or ""]
-        self.children = []
-
     def flush(self, end: HtmlElement | None, units: list[Unit]) -> None:
-        text = "".join(self.text_parts)
-        if text.strip() or any(
-            c.tag in MEDIA_TAGS or next(c.iter("img"), None) is not None for c in self.children
-        ):
-            units.append(Unit(parent=self.parent, text=text, lead=self.lead,
-                              children=list(self.children), end=end))
+        """Add the run read so far as a unit when it has text or media (its lists move over)."""
+        parts = self.text_parts
+        text = parts[0] if len(parts) == 1 else "".join(parts)
+        children = self.children
+        if text.strip() or (children and any(
+            c.tag in MEDIA_TAGS or next(c.iter("img"), None) is not None for c in children
+        )):
+            units.append(Unit(self.parent, text, None, self.lead, children, end))
 
 
-def _enter(el: HtmlElement, containers: set[HtmlElement], units: list[Unit]) -> _Frame | None:
+def _enter(
+    el: HtmlElement, tag: str, containers: set[HtmlElement], units: list[Unit]
+) -> _Frame | None:
     if el in containers:
         return _Frame(el, recurse=True)
-    tag = el.tag if isinstance(el.tag, str) else ""
     if tag in BLOCK_TAGS:
         if el.find("br") is not None:  # a <br> child (not a deeper one)
             return _Frame(el, recurse=False)
         text = element_text(el)
         if text.strip() or next(el.iter("img"), None) is not None:
-            units.append(Unit(parent=el, text=text, element=el))
+            units.append(Unit(el, text, el))
     return None
 
 
