@@ -183,8 +183,10 @@ def sample_shingles(tokens: Sequence[str], *, size: int = 4, modulus: int = 4) -
         return []
     if len(tokens) < size:
         return [zlib.crc32(" ".join(tokens).encode())]
-    joined = [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
-    hashes = {zlib.crc32(s.encode()) for s in joined}
+    # the UTF-8 of "w1 w2 w3 w4", joined from each word's bytes (encoded once)
+    enc = [t.encode() for t in tokens]
+    grams = zip(*(enc[k:] for k in range(size)), strict=False)
+    hashes = set(map(zlib.crc32, map(b" ".join, grams)))
     return sorted(h for h in hashes if h % modulus == 0)
 
 
