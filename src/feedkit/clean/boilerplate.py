@@ -30,6 +30,7 @@ from ..model import NavLink
 from .dom import (
     BLOCK_TAGS,
     Fragment,
+    SimpleBlock,
     Unit,
     drop_empty,
     element_text,
@@ -39,10 +40,12 @@ from .dom import (
     plain_paragraphs,
     remove_unit,
     serialize_fragment,
+    simple_paragraphs,
+    text_shape,
     tokens_of,
 )
 from .rules import DEFAULT_RULES, Rule, RuleSet, normalize_text
-from .template import MIN_WORDS, learnable
+from .template import MIN_WORDS, learnable, learnable_text
 
 __all__ = [
     "FieldResult",
@@ -427,10 +430,16 @@ def strip_boilerplate_html(
             return FieldResult(html, False, blocks=tuple(
                 (text, None) for text in plain if len(text.split()) >= MIN_WORDS
             ))
+    structural = rules.may_match_structure(html)
+    if not structural:
+        simple = simple_paragraphs(html)
+        if simple is not None:
+            done = _strip_simple(html, simple, rules, title, keep_tree)
+            if done is not None:
+                return done
     root = parse_fragment(html)
     hits: list[Hit] = []
     navs: list[NavLink] = []
-    structural = rules.may_match_structure(html)
     # Removing lines can shrink a block that the prose safeguard kept under the
     # thresholds of a structural rule: repeat until a round removes nothing, so
     # that cleaning is idempotent (at most MAX_ROUNDS rounds).
@@ -481,6 +490,50 @@ def strip_boilerplate_html(
     drop_empty(root)
     return FieldResult(serialize_fragment(root), True, tuple(hits),
                        tuple(merge_navigation(navs)), blocks)
+
+
+def _strip_simple(
+    html: str, paragraphs: list[SimpleBlock], rules: RuleSet, title: str | None, keep_tree: bool
+) -> FieldResult | None:
+    """:func:`strip_boilerplate_html` of simply marked-up paragraphs, without a tree.
+
+    ``paragraphs`` are :func:`~feedkit.clean.dom.simple_paragraphs` of ``html``
+    and no structural rule can match (no ``class``/``id``/``role``, no rule's
+    tag).  Each paragraph is a line; whole lines go by cutting them out of
+    ``html`` (which is what serializing the tree without them gives).  ``None``
+    when the tree is needed after all: a link the inline pass would take (or
+    read navigation from), or a kept tree asked for and nothing removed.
+    """
+    texts = [p.text for p in paragraphs]
+    links = [[(href, " ".join(text.split())) for href, text in p.anchors if href]
+             for p in paragraphs]
+    remove, navs = match_lines(texts, rules, title=title, links=links)
+    if keep_tree and not remove:
+        return None
+    for i, para in enumerate(paragraphs):
+        if i in remove:
+            continue
+        for _href, raw in para.anchors:  # the inline pass, over the links left
+            text = " ".join(raw.split())
+            if not text or len(text) > 200:
+                continue
+            rule = rules.match_text(text, title=title, is_link=True)
+            if rule is None:
+                if split_label(text, rules) is not None:
+                    return None
+            elif rule.rel or (rule.inline and len(text) <= rule.max_chars):
+                return None
+    blocks = tuple(
+        (para.text, text_shape(para.text, para.anchors))
+        for i, para in enumerate(paragraphs)
+        if i not in remove and learnable_text(para.text, links[i])
+    )
+    if not remove:
+        return FieldResult(html, False, blocks=blocks)
+    hits = tuple(Hit(remove[i].kind, remove[i].name, " ".join(texts[i].split()))
+                 for i in sorted(remove))
+    kept = "".join(html[p.start:p.end] for i, p in enumerate(paragraphs) if i not in remove)
+    return FieldResult(kept, True, hits, tuple(merge_navigation(navs)), blocks)
 
 
 def _top_blocks_only(root: HtmlElement, units: list[Unit], remove: dict[int, Rule]) -> bool:

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_NESTING",
     "XML_INVALID",
     "Fragment",
+    "SimpleBlock",
     "Unit",
     "drop_empty",
     "element_text",
@@ -35,6 +36,8 @@ __all__ = [
     "plain_paragraphs",
     "remove_unit",
     "serialize_fragment",
+    "simple_paragraphs",
+    "text_shape",
     "tokens_of",
 ]
 
@@ -212,6 +215,137 @@ def plain_paragraphs(html: str) -> list[str] | None:
     return texts
 
 
+# Simply marked-up paragraphs (see simple_paragraphs): their pieces, tags and text.
+_SIMPLE_SPLIT = re.compile(r"(<[^<>]*>)")
+_SIMPLE_OPEN = {"<a>": "a", "<em>": "em", "<strong>": "strong", "<b>": "b", "<i>": "i"}
+_SIMPLE_CLOSE = {"</a>": "a", "</em>": "em", "</strong>": "strong", "</b>": "b", "</i>": "i"}
+# <a> and <img> with attributes of a short list, double-quoted, whose values are of
+# characters libxml2 writes back as they are: for the URL attributes (which it
+# URI-escapes but for these) and for the others (where it escapes &, <, >, quotes).
+_SIMPLE_TAG = re.compile(
+    r'<(a|img)((?: (?:href|src)="[A-Za-z0-9\-_.!~*\'()@/:=?;#%,+]*"'
+    r'| (?:rel|title|target|alt|width|height|loading|hreflang|lang|dir)'
+    r'="[A-Za-z0-9 \-_.!~*\'()@/:=?;#%,+]*")+)>'
+)
+_SIMPLE_NAME = re.compile(r' ([a-z]+)=')
+_SIMPLE_HREF = re.compile(r' href="([^"]*)"')
+# what may not be in the text: a raw '>', CR, no-break space, C1 control, or a
+# character reference but the four the sanitizer writes
+_SIMPLE_BAD_TEXT = re.compile(r"[<>\r\xa0\x80-\x9f]|&(?!(?:amp|lt|gt|nbsp);)")
+
+
+def _unescape_simple(text: str) -> str:
+    if "&" not in text:
+        return text
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\xa0")
+            .replace("&amp;", "&"))
+
+
+@dataclass(slots=True)
+class SimpleBlock:
+    """One paragraph of :func:`simple_paragraphs`: where it is, its text and its links."""
+
+    start: int
+    end: int
+    text: str
+    anchors: list[tuple[str | None, str]]
+    media: bool
+
+
+def simple_paragraphs(html: str) -> list[SimpleBlock] | None:
+    """The paragraphs of ``html`` when it is only simply marked-up paragraphs, else ``None``.
+
+    Simply marked-up paragraphs are ``<p>...</p>`` one after the other, with
+    nothing between them and no attribute, holding text, the references
+    ``&amp; &lt; &gt; &nbsp;`` and properly nested ``<a> <em> <strong> <b> <i>``
+    (no link in a link) and ``<img>``, whose attributes are of a short list
+    (``href``, ``src``, ``alt``, ``rel``, ``width`` ...), double-quoted, each at
+    most once, with values of characters libxml2 writes back unchanged; every
+    run of text between two tags holds a visible character and every element
+    some text or an image; no character XML cannot hold, carriage return, raw
+    no-break space or C1 control.  That is the form sanitized blog items take.
+
+    For such HTML, :func:`parse_fragment` gives one leaf ``<p>`` per block,
+    whose text (``text_content``) and links (``(href, text)`` of each ``<a>``)
+    are the ones returned, no element would be dropped as empty, and
+    serializing the fragment without some of the ``<p>`` gives ``html``
+    without their ``html[start:end]``: the cleaning steps can skip the parser
+    (``tests/test_clean_fastpath.py`` checks this against lxml).
+    """
+    if (not html.startswith("<p>") or not html.endswith("</p>")
+            or XML_INVALID.search(html) is not None):
+        return None
+    blocks: list[SimpleBlock] = []
+    start = 0
+    for inner in html[3:-4].split("</p><p>"):
+        block = _simple_block(inner, start)
+        if block is None:
+            return None
+        blocks.append(block)
+        start = block.end
+    return blocks
+
+
+def _simple_block(inner: str, start: int) -> SimpleBlock | None:
+    """One paragraph of :func:`simple_paragraphs` (``inner``: between ``<p>`` and ``</p>``)."""
+    end = start + len(inner) + 7
+    if "<" not in inner:
+        if not inner or inner.isspace() or _SIMPLE_BAD_TEXT.search(inner) is not None:
+            return None
+        if "&nbsp;" in inner and inner.replace("&nbsp;", " ").isspace():
+            return None
+        return SimpleBlock(start, end, _unescape_simple(inner), [], False)
+    pieces = _SIMPLE_SPLIT.split(inner)
+    runs = pieces[0::2]
+    raw = "".join(runs)
+    if _SIMPLE_BAD_TEXT.search(raw) is not None:
+        return None
+    for run in runs:  # a blank run between two tags: libxml2 may drop it
+        if run and (run.isspace() or ("&nbsp;" in run and run.replace("&nbsp;", " ").isspace())):
+            return None
+    anchors: list[tuple[str | None, str]] = []
+    # open elements: (name, index of its start tag, href); media: an image inside each
+    stack: list[tuple[str, int, str | None]] = []
+    media: list[bool] = []
+    image = False
+    for k, tag in enumerate(pieces[1::2]):
+        name = _SIMPLE_CLOSE.get(tag)
+        if name is not None:
+            if not stack or stack[-1][0] != name:
+                return None
+            _name, first, href = stack.pop()
+            had_image = media.pop()
+            content = runs[first + 1:k + 1]
+            if not had_image and not any(content):
+                return None  # an empty element: dropped once something is removed
+            if name == "a":
+                anchors.append((href, _unescape_simple("".join(content))))
+            continue
+        name = _SIMPLE_OPEN.get(tag)
+        href = None
+        if name is None:
+            m = _SIMPLE_TAG.fullmatch(tag)
+            if m is None:
+                return None
+            names = _SIMPLE_NAME.findall(m.group(2))
+            if len(set(names)) != len(names):
+                return None  # a repeated attribute: the parser keeps the first only
+            name = m.group(1)
+            if name == "img":
+                image = True
+                media = [True] * len(media)
+                continue
+            found = _SIMPLE_HREF.search(m.group(2))
+            href = found.group(1) if found is not None else None
+        if name == "a" and any(frame[0] == "a" for frame in stack):
+            return None  # a link in a link: the parser closes the first
+        stack.append((name, k, href))
+        media.append(False)
+    if stack or not (image or raw):
+        return None
+    return SimpleBlock(start, end, _unescape_simple(raw), anchors, image)
+
+
 _HTML5_VOID_END = re.compile(r"</(?:source|track|wbr)>")
 
 
@@ -258,6 +392,18 @@ def link_density(el: HtmlElement, text_len: int | None = None) -> float:
     return min(1.0, linked / total)
 
 
+def text_shape(text: str, anchors: list[tuple[str | None, str]]) -> str | None:
+    """:meth:`Unit.shape` of a line of ``text`` with these ``(href, text)`` anchors."""
+    changed = False
+    for _href, ltext in anchors:
+        if ltext.strip() and ltext in text:
+            text = text.replace(ltext, LINK_MARK, 1)
+            changed = True
+    if not changed or not text.replace(LINK_MARK, "").strip():
+        return None
+    return text
+
+
 @dataclass(slots=True)
 class Unit:
     """One line of content.
@@ -290,15 +436,7 @@ class Unit:
         structure with varying slugs.  ``None`` when the line has no link, or is
         one link and nothing else.  ``anchors``: :meth:`anchors`, when already read.
         """
-        text = self.text
-        changed = False
-        for _href, ltext in self.anchors() if anchors is None else anchors:
-            if ltext.strip() and ltext in text:
-                text = text.replace(ltext, LINK_MARK, 1)
-                changed = True
-        if not changed or not text.replace(LINK_MARK, "").strip():
-            return None
-        return text
+        return text_shape(self.text, self.anchors() if anchors is None else anchors)
 
     def anchors(self) -> list[tuple[str | None, str]]:
         """``(href, text)`` of every ``<a>`` in the unit, in order, as they are in the tree."""

@@ -61,6 +61,7 @@ __all__ = [
     "block_keys",
     "item_blocks",
     "learnable",
+    "learnable_text",
     "memo_block_keys",
     "template_key",
 ]
@@ -139,8 +140,16 @@ def learnable(unit: Unit, *, links: list[tuple[str, str]] | None = None) -> bool
     words = unit.text.split()
     if len(words) >= MIN_WORDS:
         return True
-    if links is None:
-        links = unit.links()
+    return _mostly_linked(words, unit.links() if links is None else links)
+
+
+def learnable_text(text: str, links: list[tuple[str, str]]) -> bool:
+    """:func:`learnable` of a line of ``text`` with these links, in no heading, code or table."""
+    words = text.split()
+    return len(words) >= MIN_WORDS or _mostly_linked(words, links)
+
+
+def _mostly_linked(words: list[str], links: list[tuple[str, str]]) -> bool:
     linked = sum(len(t) for _h, t in links)
     return linked >= 0.6 * len(" ".join(words)) > 0
 
