@@ -883,9 +883,11 @@ def link_items(
         if r in dup_seen:
             continue
         dup_seen.add(r)
-        members = idx.group_of(r)
+        if r not in idx.dup_members:  # most items: alone in their group
+            duplicates.append(Group("dup:" + r, (r,), ""))
+            continue
         reason = "; ".join(idx.dup_reasons.get(r, []))
-        duplicates.append(Group("dup:" + r, tuple(members), reason))
+        duplicates.append(Group("dup:" + r, tuple(idx.group_of(r)), reason))
     stories: list[Group] = []
     story_seen: set[str] = set()
     for iid in input_ids:
