@@ -9,7 +9,7 @@ import hashlib
 import heapq
 import math
 import multiprocessing
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -337,14 +337,13 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
     """
     feats: list[_Features] = []
     caps: dict[str, int] = {}
-    df: dict[str, int] = {}
+    df: Counter[str] = Counter()
+    count_docs = df.update  # counting an iterable of keys runs in C
     surfaces: dict[str, str] = {}
-    get = df.get
     for it, ts in zip(items, times, strict=True):
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
         raw, surf = count_terms(title_toks, body_toks, caps)
-        for t in raw:
-            df[t] = get(t, 0) + 1
+        count_docs(raw.keys())
         for t, form in surf.items():
             if t not in surfaces:
                 surfaces[t] = form
