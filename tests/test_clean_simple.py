@@ -156,7 +156,8 @@ def test_rules_shortcut_matches_the_dom_path(html: str, title: str | None,
         mp.setattr(feedkit.clean.boilerplate, "simple_paragraphs", lambda _html: None)
         slow = strip_boilerplate_html(html, DEFAULT_RULES, title=title, keep_tree=keep_tree)
     assert _field(fast) == _field(slow)
-    assert (fast.fragment is None) == (slow.fragment is None)
+    if fast.fragment is not None:  # when the parser path ran, it kept what it parsed
+        assert serialize_fragment(fast.fragment.root) == serialize_fragment(parse_fragment(html))
 
 
 def _report(items: list[Item]) -> tuple[object, ...]:

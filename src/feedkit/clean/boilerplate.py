@@ -84,8 +84,9 @@ class FieldResult:
     ``blocks`` are ``(text, shape)`` of the learnable lines left (see
     :func:`feedkit.clean.template.learnable`), so that per-feed learning does
     not parse the field again.  ``fragment`` is the parsed field, when asked
-    for (``keep_tree=True``) and nothing was removed, so that a later step
-    need not parse it again.
+    for (``keep_tree=True``), nothing was removed and the field was parsed at
+    all (simply marked-up paragraphs are not), so that a later step need not
+    parse it again.
     """
 
     html: str
@@ -414,8 +415,12 @@ def strip_boilerplate_html(
     (unchanged text when nothing matched), the removals and the navigation
     links captured from removed navigation blocks.  ``keep_tree=True`` also
     returns the parsed fragment in ``FieldResult.fragment`` when nothing
-    matched (for the learned-boilerplate step, which then does not parse the
-    field again).
+    matched and the field was parsed (for the learned-boilerplate step, which
+    then does not parse the field again).
+
+    Plain paragraphs (:func:`~feedkit.clean.dom.plain_paragraphs`) and simply
+    marked-up ones (:func:`~feedkit.clean.dom.simple_paragraphs`) are read
+    without the parser; the result is the same.
     """
     if not html or not html.strip():
         return FieldResult(html, False)
@@ -434,7 +439,7 @@ def strip_boilerplate_html(
     if not structural:
         simple = simple_paragraphs(html)
         if simple is not None:
-            done = _strip_simple(html, simple, rules, title, keep_tree)
+            done = _strip_simple(html, simple, rules, title)
             if done is not None:
                 return done
     root = parse_fragment(html)
@@ -493,7 +498,7 @@ def strip_boilerplate_html(
 
 
 def _strip_simple(
-    html: str, paragraphs: list[SimpleBlock], rules: RuleSet, title: str | None, keep_tree: bool
+    html: str, paragraphs: list[SimpleBlock], rules: RuleSet, title: str | None
 ) -> FieldResult | None:
     """:func:`strip_boilerplate_html` of simply marked-up paragraphs, without a tree.
 
@@ -502,14 +507,13 @@ def _strip_simple(
     tag).  Each paragraph is a line; whole lines go by cutting them out of
     ``html`` (which is what serializing the tree without them gives).  ``None``
     when the tree is needed after all: a link the inline pass would take (or
-    read navigation from), or a kept tree asked for and nothing removed.
+    read navigation from).  No tree is built, so none is kept (``keep_tree``):
+    a later step that needs one parses the field itself (same tree).
     """
     texts = [p.text for p in paragraphs]
     links = [[(href, " ".join(text.split())) for href, text in p.anchors if href]
              for p in paragraphs]
     remove, navs = match_lines(texts, rules, title=title, links=links)
-    if keep_tree and not remove:
-        return None
     for i, para in enumerate(paragraphs):
         if i in remove:
             continue
