@@ -254,6 +254,8 @@ def match_lines(
     """
     remove: dict[int, Rule] = {}
     navs: list[NavLink] = []
+    title_norm = normalize_text(title) if title else None
+    longest = min(600, 4 * rules.max_text_chars)  # longer: what match_text matches nothing
     for i, raw in enumerate(texts):
         if i in remove:
             continue
@@ -261,8 +263,13 @@ def match_lines(
         if not flat:
             continue
         line_links = links[i] if links else []
-        is_link = len(line_links) == 1 and _same_text(line_links[0][1], flat)
-        rule = rules.match_text(flat, title=title, is_link=is_link) if len(flat) <= 600 else None
+        rule = None
+        if len(flat) <= longest:
+            # match_text(flat, ...) with flat normalized once (also for the link test)
+            norm = normalize_text(flat)
+            is_link = len(line_links) == 1 and normalize_text(line_links[0][1]) == norm
+            rule = rules.match_normalized(norm, title=title, is_link=is_link,
+                                          title_norm=title_norm)
         if rule is not None and len(flat) > rule.max_chars:
             rule = None
         if rule is not None:
@@ -281,10 +288,6 @@ def match_lines(
             remove[i] = _label_rule(rules, rel)
             navs.append(NavLink(rel=rel, url=url, title=nav_title))
     return remove, navs
-
-
-def _same_text(a: str, b: str) -> bool:
-    return normalize_text(a) == normalize_text(b)
 
 
 def _label_plus_link(

@@ -234,6 +234,10 @@ _SIMPLE_HREF = re.compile(r' href="([^"]*)"')
 _SIMPLE_BAD_TEXT = re.compile(r"[<>\r\xa0\x80-\x9f]|&(?!(?:amp|lt|gt|nbsp);)")
 
 
+# a run of text between two tags that is blank (libxml2 may drop such a run)
+_SIMPLE_BLANK = re.compile(r">(?:\s|&nbsp;)+<")
+
+
 def _unescape_simple(text: str) -> str:
     if "&" not in text:
         return text
@@ -273,7 +277,8 @@ def simple_paragraphs(html: str) -> list[SimpleBlock] | None:
     (``tests/test_clean_fastpath.py`` checks this against lxml).
     """
     if (not html.startswith("<p>") or not html.endswith("</p>")
-            or XML_INVALID.search(html) is not None):
+            or XML_INVALID.search(html) is not None
+            or _SIMPLE_BLANK.search(html) is not None):
         return None
     blocks: list[SimpleBlock] = []
     start = 0
@@ -287,12 +292,15 @@ def simple_paragraphs(html: str) -> list[SimpleBlock] | None:
 
 
 def _simple_block(inner: str, start: int) -> SimpleBlock | None:
-    """One paragraph of :func:`simple_paragraphs` (``inner``: between ``<p>`` and ``</p>``)."""
+    """One paragraph of :func:`simple_paragraphs` (``inner``: between ``<p>`` and ``</p>``).
+
+    Blank runs were ruled out on the whole HTML already.  An element without
+    text or image inside (dropped once something is removed) has an innermost
+    such element, whose end tag follows its start tag with nothing between.
+    """
     end = start + len(inner) + 7
     if "<" not in inner:
-        if not inner or inner.isspace() or _SIMPLE_BAD_TEXT.search(inner) is not None:
-            return None
-        if "&nbsp;" in inner and inner.replace("&nbsp;", " ").isspace():
+        if not inner or _SIMPLE_BAD_TEXT.search(inner) is not None:
             return None
         return SimpleBlock(start, end, _unescape_simple(inner), [], False)
     pieces = _SIMPLE_SPLIT.split(inner)
@@ -300,47 +308,43 @@ def _simple_block(inner: str, start: int) -> SimpleBlock | None:
     raw = "".join(runs)
     if _SIMPLE_BAD_TEXT.search(raw) is not None:
         return None
-    for run in runs:  # a blank run between two tags: libxml2 may drop it
-        if run and (run.isspace() or ("&nbsp;" in run and run.replace("&nbsp;", " ").isspace())):
-            return None
     anchors: list[tuple[str | None, str]] = []
-    # open elements: (name, index of its start tag, href); media: an image inside each
-    stack: list[tuple[str, int, str | None]] = []
-    media: list[bool] = []
+    stack: list[str] = []  # names of the open elements
+    link_at = -1  # index of the open <a>'s tag
+    opened = -1  # index of the last start tag (not <img>)
+    href: str | None = None
     image = False
     for k, tag in enumerate(pieces[1::2]):
         name = _SIMPLE_CLOSE.get(tag)
         if name is not None:
-            if not stack or stack[-1][0] != name:
-                return None
-            _name, first, href = stack.pop()
-            had_image = media.pop()
-            content = runs[first + 1:k + 1]
-            if not had_image and not any(content):
-                return None  # an empty element: dropped once something is removed
+            if not stack or stack.pop() != name or (opened == k - 1 and not runs[k]):
+                return None  # misnested, or an empty element
             if name == "a":
-                anchors.append((href, _unescape_simple("".join(content))))
+                anchors.append((href, _unescape_simple("".join(runs[link_at + 1:k + 1]))))
+                link_at = -1
             continue
         name = _SIMPLE_OPEN.get(tag)
-        href = None
+        link_href = None
         if name is None:
             m = _SIMPLE_TAG.fullmatch(tag)
             if m is None:
                 return None
-            names = _SIMPLE_NAME.findall(m.group(2))
+            attrs = m.group(2)
+            names = _SIMPLE_NAME.findall(attrs)
             if len(set(names)) != len(names):
                 return None  # a repeated attribute: the parser keeps the first only
-            name = m.group(1)
-            if name == "img":
+            if m.group(1) == "img":
                 image = True
-                media = [True] * len(media)
                 continue
-            found = _SIMPLE_HREF.search(m.group(2))
-            href = found.group(1) if found is not None else None
-        if name == "a" and any(frame[0] == "a" for frame in stack):
-            return None  # a link in a link: the parser closes the first
-        stack.append((name, k, href))
-        media.append(False)
+            name = "a"
+            found = _SIMPLE_HREF.search(attrs)
+            link_href = found.group(1) if found is not None else None
+        if name == "a":
+            if link_at >= 0:
+                return None  # a link in a link: the parser closes the first
+            link_at, href = k, link_href
+        stack.append(name)
+        opened = k
     if stack or not (image or raw):
         return None
     return SimpleBlock(start, end, _unescape_simple(raw), anchors, image)

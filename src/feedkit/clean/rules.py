@@ -359,7 +359,21 @@ class RuleSet:
         """
         if len(text) > 4 * self.max_text_chars:
             return None
-        norm = normalize_text(text)
+        return self.match_normalized(normalize_text(text), title=title, is_link=is_link)
+
+    def match_normalized(
+        self,
+        norm: str,
+        *,
+        title: str | None = None,
+        is_link: bool = False,
+        title_norm: str | None = None,
+    ) -> Rule | None:
+        """:meth:`match_text` of text already normalized (``norm``: :func:`normalize_text`).
+
+        ``title_norm`` is ``normalize_text(title)`` when the caller has it (a
+        line matcher normalizes the item's title once, not once per line).
+        """
         size = len(norm)
         if not size or size > self.max_text_chars:
             return None
@@ -368,7 +382,7 @@ class RuleSet:
             if rule is not None:
                 return rule
         if title and size <= self.max_phrase_chars + len(title):
-            nt = normalize_text(title)
+            nt = normalize_text(title) if title_norm is None else title_norm
             if nt and nt in norm and nt != norm:
                 templ = norm.replace(nt, "{title}")
                 rule = self.phrase_index.get(templ)
