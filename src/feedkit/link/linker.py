@@ -105,13 +105,16 @@ def _link_chunk(
     get = df.get
     for t, n in chunk_df.items():
         df[t] = get(t, 0) + n
-    idx.n_docs += len(feats)
+    recs_in, guids, chashes, weights_col, undecided_col, navs = feats
+    idx.n_docs += len(recs_in)
     n_docs = idx.n_docs
     idf = idf_table(chunk_df, df, n_docs)
     recs: list[ItemRecord] = []
     records = idx.records
     vecs = batch.vecs
-    for rec, guid, chash, weights, undecided, nav in feats:
+    for rec, guid, chash, weights, undecided, nav in zip(
+        recs_in, guids, chashes, weights_col, undecided_col, navs, strict=True
+    ):
         iid = rec[R_ID]
         records[iid] = rec
         recs.append(rec)
@@ -243,18 +246,21 @@ _Token = tuple[str, int, str]
 _Nav = tuple[tuple[str, str | None, str | None], ...]
 #: What a worker returns per item: record, GUID key, content hash, term
 #: weights and the terms whose boost the capitalization statistics decide
-#: (:func:`~feedkit.link.stories.split_weights`), navigation references.
+#: (:func:`~feedkit.link.stories.split_weights`), navigation references —
+#: as six columns (lists), not a tuple per item: a tuple holding a dict is
+#: never untracked by the cycle collector, and 5000 of them per chunk would
+#: reach the oldest generation and bring on full collections.
 _Features = tuple[
-    ItemRecord,
-    str | None,
-    str | None,
-    dict[str, float],
-    tuple[str, ...],
-    _Nav,
+    list[ItemRecord],
+    list[str | None],
+    list[str | None],
+    list[dict[str, float]],
+    list[tuple[str, ...]],
+    list[_Nav],
 ]
 #: What a worker returns per chunk: the items' features, then the chunk's
 #: capitalization counts, document frequencies and first written forms.
-_Chunk = tuple[list[_Features], dict[str, int], dict[str, int], dict[str, str]]
+_Chunk = tuple[_Features, dict[str, int], dict[str, int], dict[str, str]]
 
 
 def fingerprint(item: Item) -> str:
@@ -335,7 +341,12 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
     :func:`link_items` can run it in worker processes (``workers=``) while the
     main process links the previous chunk.
     """
-    feats: list[_Features] = []
+    recs: list[ItemRecord] = []
+    guids: list[str | None] = []
+    chashes: list[str | None] = []
+    weights_col: list[dict[str, float]] = []
+    undecided_col: list[tuple[str, ...]] = []
+    navs: list[_Nav] = []
     caps: dict[str, int] = {}
     df: Counter[str] = Counter()
     count_docs = df.update  # counting an iterable of keys runs in C
@@ -348,8 +359,13 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
             if t not in surfaces:
                 surfaces[t] = form
         weights, undecided = split_weights(raw)
-        feats.append((rec, guid, chash, weights, undecided, nav))
-    return feats, caps, df, surfaces
+        recs.append(rec)
+        guids.append(guid)
+        chashes.append(chash)
+        weights_col.append(weights)
+        undecided_col.append(undecided)
+        navs.append(nav)
+    return (recs, guids, chashes, weights_col, undecided_col, navs), caps, df, surfaces
 
 
 def _dup_link(
