@@ -131,7 +131,7 @@ class LinkIndex:
         self.parent: dict[str, str] = {}
         # members of duplicate groups of two or more, by root (tuples: untracked)
         self.dup_members: dict[str, tuple[str, ...]] = {}
-        self.dup_reasons: dict[str, list[str]] = {}
+        self.dup_reasons: dict[str, tuple[str, ...]] = {}  # tuples: untracked
         self.url_keys: dict[str, str] = {}
         self.guid_keys: dict[str, str] = {}
         self.content_keys: dict[str, str] = {}
@@ -189,10 +189,11 @@ class LinkIndex:
         self.parent[drop] = keep
         groups = self.dup_members
         groups[keep] = groups.get(keep, (keep,)) + groups.pop(drop, (drop,))
-        reasons = self.dup_reasons.setdefault(keep, [])
-        for r in [*self.dup_reasons.pop(drop, []), reason]:
+        reasons = list(self.dup_reasons.get(keep, ()))
+        for r in (*self.dup_reasons.pop(drop, ()), reason):
             if r not in reasons:
                 reasons.append(r)
+        self.dup_reasons[keep] = tuple(reasons)
         story_of = self.story_of
         sa, sb = story_of.get(keep, ""), story_of.get(drop, "")
         if sa and sb and sa != sb:
@@ -589,7 +590,9 @@ class LinkIndex:
             for iid in idx.records:
                 groups.setdefault(idx.root(iid), []).append(iid)
             idx.dup_members = {r: tuple(m) for r, m in groups.items() if len(m) > 1}
-            idx.dup_reasons = {str(k): [str(x) for x in v] for k, v in data["dup_reasons"].items()}
+            idx.dup_reasons = {
+                str(k): tuple(str(x) for x in v) for k, v in data["dup_reasons"].items()
+            }
             idx.url_keys = {str(k): str(v) for k, v in data["url_keys"].items()}
             idx.guid_keys = {str(k): str(v) for k, v in data["guid_keys"].items()}
             idx.content_keys = {str(k): str(v) for k, v in data["content_keys"].items()}

@@ -901,7 +901,7 @@ def link_items(
         if r not in idx.dup_members:  # most items: alone in their group
             duplicates.append(Group("dup:" + r, (r,), ""))
             continue
-        reason = "; ".join(idx.dup_reasons.get(r, []))
+        reason = "; ".join(idx.dup_reasons.get(r, ()))
         duplicates.append(Group("dup:" + r, tuple(idx.group_of(r)), reason))
     stories: list[Group] = []
     story_seen: set[str] = set()
