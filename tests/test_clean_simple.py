@@ -120,8 +120,10 @@ def test_simple_paragraphs_accepts_and_rejects() -> None:
                  '<p><a href="x" href="y">x</a></p>', '<p><img src="x" /></p>', "<P>a</P>",
                  "<p>a &copy; b</p>", "<p>a\xa0b</p>", "<p>a\rb</p>", "<p>a\x01</p>",
                  "<p>a > b</p>", "<p><em>a</strong></p>", "<p><em>a</p>", "<p>a</p>tail",
-                 '<p><a href="x" name="y">x</a></p>', "<p>a<br>b</p>", "<div>a</div>"):
+                 '<p><a href="x" name="y">x</a></p>', "<p>a<br>b</p>", "<div>a</div>",
+                 "<p>" + "<em>" * 40 + "x" + "</em>" * 40 + "</p>"):
         assert simple_paragraphs(html) is None, html
+    assert simple_paragraphs("<p>" + "<em>" * 20 + "x" + "</em>" * 20 + "</p>") is not None
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

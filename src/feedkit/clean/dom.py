@@ -227,6 +227,7 @@ _SIMPLE_TAG = re.compile(
     r'| (?:rel|title|target|alt|width|height|loading|hreflang|lang|dir)'
     r'="[A-Za-z0-9 \-_.!~*\'()@/:=?;#%,+]*")+)>'
 )
+_SIMPLE_DEPTH = 32  # inline elements open at once, at most (far below MAX_NESTING)
 _SIMPLE_NAME = re.compile(r' ([a-z]+)=')
 _SIMPLE_HREF = re.compile(r' href="([^"]*)"')
 # what may not be in the text: a raw '>', CR, no-break space, C1 control, or a
@@ -343,6 +344,8 @@ def _simple_block(inner: str, start: int) -> SimpleBlock | None:
             if link_at >= 0:
                 return None  # a link in a link: the parser closes the first
             link_at, href = k, link_href
+        if len(stack) >= _SIMPLE_DEPTH:
+            return None  # deep nesting: the parser path flattens it (flatten_deep)
         stack.append(name)
         opened = k
     if stack or not (image or raw):
