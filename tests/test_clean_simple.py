@@ -12,7 +12,9 @@ with the shortcut on and off.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +32,10 @@ from feedkit.clean.dom import (
     simple_paragraphs,
 )
 from feedkit.model import Item
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
+from test_clean_properties import fragments
 
 TEXT = ["harbour", "Word", " ", "\n", "\t", "&amp;", "&lt;", "&gt;", "&nbsp;", "é", "日本",
         "\u2003", "\u200b", "'", '"', ".", "  ", "\ufeff", "x y", "\u0085", "\u00ad", "=",
@@ -210,3 +216,38 @@ def test_blog_item_is_cleaned_without_the_parser(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(AssertionError, match="parsed"):
         strip_boilerplate_html('<p>Some words here. <a href="/m">Read more</a></p>',
                                DEFAULT_RULES)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(fragments(), documents), st.sampled_from([None, "A title"]))
+def test_last_round_and_structure_skips_change_nothing(html: str, title: str | None) -> None:
+    """The confirming round and the structural pass are only skipped when they find nothing."""
+    fast = strip_boilerplate_html(html, DEFAULT_RULES, title=title)
+    if not DEFAULT_RULES.may_match_structure(html):
+        hits: list[object] = []
+        feedkit.clean.boilerplate._structural_pass(parse_fragment(html), DEFAULT_RULES,
+                                                   hits, [])  # type: ignore[arg-type]
+        assert hits == []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(feedkit.clean.boilerplate, "simple_paragraphs", lambda _html: None)
+        mp.setattr(feedkit.clean.boilerplate, "_top_blocks_only", lambda *_args: False)
+        mp.setattr(type(DEFAULT_RULES), "may_match_structure", lambda _self, _html: True)
+        slow = strip_boilerplate_html(html, DEFAULT_RULES, title=title)
+    assert _field(fast) == _field(slow)
+
+
+def test_a_round_of_top_level_removals_is_the_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = feedkit.clean.boilerplate.iter_units
+    monkeypatch.setattr(feedkit.clean.boilerplate, "iter_units",
+                        lambda root: calls.append(1) or real(root))
+    html = ('<p>The harbour master said the quay would reopen.</p><div><p>Nested prose '
+            'here.</p></div><p>Share this:</p>')
+    result = strip_boilerplate_html(html, DEFAULT_RULES)
+    assert result.html == '<p>The harbour master said the quay would reopen.</p><div><p>Nested ' \
+        'prose here.</p></div>'
+    assert len(calls) == 1  # no confirming round
+    calls.clear()
+    strip_boilerplate_html("<div><p>Words of the article.</p><p>Share this:</p></div>",
+                           DEFAULT_RULES)
+    assert len(calls) == 2  # the line was not a top-level block: the next round confirms
