@@ -39,7 +39,6 @@ from .stories import (
     BODY_WORDS,
     count_terms,
     decide_weights,
-    idf_table,
     shared_terms,
     split_weights,
     tfidf_sorted,
@@ -101,14 +100,17 @@ def _link_chunk(
     for t, form in chunk_surfaces.items():  # the first written form seen wins
         if t not in surfaces:
             surfaces[t] = form
-    df = idx.df
-    get = df.get
-    for t, n in chunk_df.items():
-        df[t] = get(t, 0) + n
     recs_in, guids, chashes, weights_col, undecided_col, navs = feats
     idx.n_docs += len(recs_in)
-    n_docs = idx.n_docs
-    idf = idf_table(chunk_df, df, n_docs)
+    # document frequencies and the chunk's IDF table (= idf_table) in one pass
+    df = idx.df
+    get = df.get
+    log = math.log
+    n1 = idx.n_docs + 1
+    idf: dict[str, float] = {}
+    for t, n in chunk_df.items():
+        f = df[t] = get(t, 0) + n
+        idf[t] = log(n1 / (f + 1)) + 1.0
     recs: list[ItemRecord] = []
     records = idx.records
     vecs = batch.vecs
