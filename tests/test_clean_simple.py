@@ -251,3 +251,10 @@ def test_a_round_of_top_level_removals_is_the_last(monkeypatch: pytest.MonkeyPat
     strip_boilerplate_html("<div><p>Words of the article.</p><p>Share this:</p></div>",
                            DEFAULT_RULES)
     assert len(calls) == 2  # the line was not a top-level block: the next round confirms
+    # and the next round matters: without its last line, this box is no longer prose
+    words = ["<p> " + " ".join(["harbour"] * n) + " </p>" for n in (6, 6, 6, 5)]
+    boxed = ('<p>Article text here.</p><div class="related-posts">' + "".join(words)
+             + "<p>Share this:</p></div>")
+    result = strip_boilerplate_html(boxed, DEFAULT_RULES)
+    assert result.html == "<p>Article text here.</p>"
+    assert [hit.rule for hit in result.hits] == ["share-phrases", "related-posts"]
