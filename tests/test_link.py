@@ -589,6 +589,48 @@ def test_single_pass_term_counting_and_sorted_tfidf_match_the_plain_functions() 
             assert list(fast.items()) == list(slow.items())
 
 
+def test_stories_that_leave_the_window_mid_batch_keep_explained_links() -> None:
+    # one batch spanning more than the window: the port story expires before
+    # the batch ends, yet its relation and group still say why
+    batch = [
+        item(
+            "a",
+            title="Mombasa port shut as dockworkers strike",
+            content_html=ARTICLE,
+            link="https://a.example/1",
+        ),
+        item(
+            "b",
+            "https://b.example/feed",
+            title="Kenya's Mombasa port idle over wage row",
+            content_html=OTHER_OUTLET,
+            link="https://b.example/2",
+            published=T0 + timedelta(hours=6),
+        ),
+        item(
+            "c",
+            "https://c.example/feed",
+            title="Central bank holds rates",
+            content_html=UNRELATED,
+            link="https://c.example/3",
+            published=T0 + timedelta(days=10),
+        ),
+    ]
+    result = link_items(batch, window=timedelta(days=1))
+    (rel,) = [r for r in result.relations if r.kind == "same_story"]
+    assert (rel.source_id, rel.target) == ("b", "a")
+    assert rel.score > 0.2
+    assert rel.reason.startswith("shared terms: ")
+    assert "Mombasa" in rel.reason
+    (story,) = [g for g in result.stories if len(g.item_ids) > 1]
+    assert story.reason.startswith("top terms: ")
+    assert "Mombasa" in story.reason
+    data = json.loads(json.dumps(result.index.to_dict()))
+    again = LinkIndex.from_dict(data)
+    assert again.stories[story.id].reason == story.reason
+    assert not again.stories[story.id].centroid  # expired: only the reason is kept
+
+
 # ----------------------------------------------------- updates and pruning
 def test_an_updated_item_is_linked_again_and_its_links_replaced() -> None:
     idx = LinkIndex()
@@ -741,6 +783,7 @@ def test_version_1_index_data_still_loads() -> None:
     data["version"] = 1
     del data["retention"]
     data["records"] = [row[:9] for row in data["records"]]
+    data["stories"] = [row[:8] for row in data["stories"]]
     old = LinkIndex.from_dict(data)
     assert "a" in old
     assert old.retention is None

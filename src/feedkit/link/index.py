@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
 
 from ..errors import StoreError
-from .stories import CAPS_LOWER, CAPS_SHIFT
+from .stories import CAPS_LOWER, CAPS_SHIFT, shared_terms
 
 __all__ = ["INDEX_VERSION", "ItemRecord", "LinkIndex"]
 
@@ -82,6 +82,8 @@ class StoryState:
     core_norm2: float = -1.0
     rep: str = ""
     rep_ts: float = 0.0
+    #: "top terms: ..." kept when the story leaves the window (its centroid goes).
+    reason: str = ""
 
     def offer_rep(self, item_id: str, ts: float) -> None:
         """Keep the earliest-published member (then the smallest id) as representative."""
@@ -145,6 +147,9 @@ class LinkIndex:
         self.stories: dict[str, StoryState] = {}
         self.term_post: dict[str, dict[str, float]] = {}
         self.story_heap: list[tuple[float, str]] = []
+        # stories that left the window but keep their centroid until the
+        # end of the chunk being linked (for its relation reasons); transient
+        self.retired: list[StoryState] = []
         self.pending_nav: dict[str, list[tuple[str, str]]] = {}
         self.now = float("-inf")
 
@@ -297,6 +302,9 @@ class LinkIndex:
     def merge_stories(self, a: str, b: str) -> StoryState:
         """Merge stories ``a`` and ``b`` (the one with more units absorbs the other)."""
         sa, sb = self.stories[a], self.stories[b]
+        for s in (sa, sb):
+            if not s.active and s.centroid:  # expired: its kept centroid does not count
+                self._clear(s)
         if (sb.units, -sb.first_ts) > (sa.units, -sa.first_ts):
             sa, sb = sb, sa
         story_of = self.story_of
@@ -328,6 +336,27 @@ class LinkIndex:
         sa.recompute_norm()
         return sa
 
+    @staticmethod
+    def _clear(story: StoryState) -> None:
+        story.centroid = {}
+        story.support = {}
+        story.norm2 = 0.0
+
+    def release_retired(self, surfaces: Mapping[str, str] | None = None) -> None:
+        """Free the centroids :meth:`expire` kept; first note each story's top terms.
+
+        ``surfaces`` (term -> written form) makes the reason readable.
+        """
+        for story in self.retired:
+            if self.stories.get(story.id) is not story or story.active or not story.centroid:
+                continue
+            if surfaces is not None and len(story.members) > 1:
+                top = shared_terms(story.centroid, story.centroid, surfaces)
+                if top:
+                    story.reason = "top terms: " + ", ".join(top)
+            self._clear(story)
+        self.retired.clear()
+
     def _deactivate(self, story: StoryState) -> None:
         if story.active:
             post = self.term_post
@@ -343,8 +372,19 @@ class LinkIndex:
                         p.pop(sid, None)
             story.active = False
 
-    def expire(self, now: float, *, stories: bool = True, samples: bool = True) -> None:
-        """Drop stories and shingle samples older than ``now - window`` from the indexes."""
+    def expire(
+        self,
+        now: float,
+        *,
+        stories: bool = True,
+        samples: bool = True,
+        keep_centroids: bool = False,
+    ) -> None:
+        """Drop stories and shingle samples older than ``now - window`` from the indexes.
+
+        With ``keep_centroids`` an expired story leaves the candidate index
+        at once but keeps its centroid until :meth:`release_retired`.
+        """
         if now > self.now:
             self.now = now
         limit = now - self.window_seconds
@@ -355,9 +395,10 @@ class LinkIndex:
             if story is None or not story.active or story.last_ts != ts:
                 continue
             self._deactivate(story)
-            story.centroid = {}
-            story.support = {}
-            story.norm2 = 0.0
+            if keep_centroids:
+                self.retired.append(story)
+            else:
+                self._clear(story)
         sheap = self.sample_heap
         postings = self.postings
         while samples and sheap and sheap[0][0] < limit:
@@ -525,7 +566,17 @@ class LinkIndex:
             for r in self.records.values()
         ]
         stories = [
-            [s.id, list(s.members), s.centroid, s.support, s.first_ts, s.last_ts, s.units, s.active]
+            [
+                s.id,
+                list(s.members),
+                s.centroid,
+                s.support,
+                s.first_ts,
+                s.last_ts,
+                s.units,
+                s.active,
+                s.reason,
+            ]
             for s in self.stories.values()
         ]
         return {
@@ -603,7 +654,11 @@ class LinkIndex:
                 str(k): int(v[0]) << CAPS_SHIFT | int(v[1]) for k, v in data["caps"].items()
             }
             idx.n_docs = int(data["n_docs"])
-            for sid, members, centroid, support, first, last, units, active in data["stories"]:
+            for row in data["stories"]:
+                # version 1 rows have no reason
+                sid, members, centroid, support, first, last, units, active, *why = row
+                if len(why) > 1:
+                    raise ValueError(f"story row of {len(row)} fields")
                 s = StoryState(
                     str(sid),
                     tuple(str(m) for m in members),
@@ -614,6 +669,7 @@ class LinkIndex:
                     int(units),
                     bool(active),
                     {str(t): int(n) for t, n in support.items()},
+                    reason=str(why[0]) if why else "",
                 )
                 s.recompute_norm()
                 for m in s.members:

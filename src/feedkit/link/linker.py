@@ -130,6 +130,7 @@ def _link_chunk(
     _dedupe(idx, batch, recs, jaccard=jaccard, containment=containment)
     _cluster(idx, batch, recs, threshold=story_threshold)
     _story_relations(idx, batch, recs)
+    idx.release_retired(batch.surfaces)
     _navigate(idx, batch, recs)
 
 
@@ -659,7 +660,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
         members = idx.members(r)
         ts = unit_ts[r]
         if ts > idx.now or (heap and heap[0][0] < ts - window):
-            idx.expire(ts, samples=False)
+            idx.expire(ts, samples=False, keep_centroids=True)
         old_story = ""
         for m in members:
             s = story_of.get(m)
@@ -919,6 +920,8 @@ def link_items(
         if len(st.members) > 1 and st.centroid:
             top = shared_terms(st.centroid, st.centroid, surfaces)
             reason = "top terms: " + ", ".join(top)
+        elif len(st.members) > 1:
+            reason = st.reason  # noted when it left the window
         stories.append(Group(sid, (rep, *rest), reason))
     if idx.retention is not None and math.isfinite(idx.now):
         idx.prune(idx.now - max(idx.retention, idx.window).total_seconds())
