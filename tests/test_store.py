@@ -372,6 +372,17 @@ def test_merge_links_equals_the_pure_merge(store: Store) -> None:
     assert len(rels) == 6
 
 
+def test_merge_links_forgets_the_relations_of_relinked_items(store: Store) -> None:
+    store.save_links(relations=[Relation("next", "a", "b", 1.0, "nav"),
+                                Relation("same_story", "a", "c", 0.4, "terms"),
+                                Relation("next", "c", "a", 1.0, "nav")])
+    store.merge_links(relations=[Relation("same_story", "a", "d", 0.6, "new terms")],
+                      forget=["a"])
+    assert [(r.kind, r.source_id, r.target) for r in store.relations()] == [
+        ("next", "c", "a"), ("same_story", "a", "d")]
+    assert merge_relations([Relation("next", "a", "b", 1.0, "")], [], ["a"]) == []
+
+
 def test_save_links_keeps_one_relation_per_key(store: Store) -> None:
     store.save_links(relations=[Relation("next", "a", "b", 0.1, "one"),
                                 Relation("previous", "b", "a", 1.0, "two"),

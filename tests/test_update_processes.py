@@ -238,3 +238,40 @@ def test_not_modified_states_are_saved_in_batches(
     assert {s.last_fetched for s in states} == {clock.now}
     assert all(s.next_due is not None and s.next_due > clock.now for s in states)
     store.close()
+
+
+def test_an_updated_item_is_linked_again_and_loses_its_old_relations(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    version = {"n": 1}
+
+    def feed() -> bytes:
+        nav = ("<p>Next article: <a href='https://nav.example/b'>Bakery wins rye prize</a></p>"
+               if version["n"] == 1 else "<p>Corrected: the tram vote was on Tuesday.</p>")
+        body = ("<p>The council approved the east harbor tram line after a long session"
+                " on Tuesday evening.</p>" + nav)
+        escaped = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return (
+            "<rss version='2.0'><channel><title>nav</title><link>https://nav.example/</link>"
+            "<item><title>Council approves tram line</title><link>https://nav.example/a</link>"
+            "<guid>https://nav.example/a</guid><pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate>"
+            f"<description>{escaped}</description></item>"
+            "<item><title>Bakery wins rye prize</title><link>https://nav.example/b</link>"
+            "<guid>https://nav.example/b</guid><pubDate>Wed, 18 Nov 2026 11:00:00 GMT</pubDate>"
+            "<description>The Kelp Street bakery won the national rye prize.</description>"
+            "</item></channel></rss>"
+        ).encode()
+
+    server.routes["/nav.xml"] = versioned(feed, lambda: f'"n{version["n"]}"')
+    store = SQLiteStore(tmp_path / "fk.db")
+    agg = make_agg(store, Clock(T0), processes=0)
+    agg.add_source(server.url("/nav.xml"))
+    list(agg.update())
+    a, b = (i.id for i in sorted(agg.items(), key=lambda i: i.link or ""))
+    assert ("next", a, b) in {(r.kind, r.source_id, r.target) for r in store.relations()}
+    version["n"] = 2
+    results = list(agg.update(force=True))
+    assert results[0].updated == 1
+    assert ("next", a, b) not in {(r.kind, r.source_id, r.target) for r in store.relations()}
+    assert store.integrity_check() == "ok"
+    store.close()

@@ -46,7 +46,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_complete
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -83,6 +83,8 @@ Cleaner = Callable[..., Any]
 AUTO_PROCESS_MIN_SOURCES = 32
 #: The most worker processes auto mode starts.
 AUTO_PROCESS_MAX = 8
+#: How long the stored linking index remembers stories (see ``link_retention``).
+DEFAULT_LINK_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +373,12 @@ class Aggregator:
     ``workers`` threads fetch.  Parsing and cleaning are CPU work, and
     threads doing lxml work side by side only fight over the GIL, so an
     update spreads over worker processes when it is large enough:
+    ``link_retention`` bounds the stored linking index of a long-running
+    store: stories whose last item is older than the newest item seen minus
+    that (30 days by default, at least the linking window) are forgotten by
+    the index, so new items no longer join them (their stored groups and
+    relations stay); ``None`` keeps everything.  An
+    updated item is linked again and its old relations are replaced.
     ``processes=None`` (the default) uses one per CPU (at most
     :data:`AUTO_PROCESS_MAX`) on Linux when at least
     :data:`AUTO_PROCESS_MIN_SOURCES` sources are due; ``0`` never starts
@@ -408,6 +416,7 @@ class Aggregator:
         retention: RetentionPolicy | None = None,
         keep_raw: bool | None = None,
         processes: int | None = None,
+        link_retention: timedelta | None = DEFAULT_LINK_RETENTION,
     ) -> None:
         if processes is not None and processes < 0:
             raise ValueError("processes must be None or >= 0")
@@ -429,6 +438,7 @@ class Aggregator:
         self._raw_items: dict[str, list[Item]] = {}
         self._lock = threading.Lock()
         self._processes = processes
+        self._link_retention = link_retention
         # One parse-and-clean at a time in this process (see the class docstring).
         self._cpu_lock = threading.Lock()
         self._link_result: LinkResult | StoredLinks | None = None
@@ -950,7 +960,7 @@ class Aggregator:
         """Link this update's new and changed items against the stored index."""
         from .link import link_items
 
-        result = link_items(changed, index=self._load_index())
+        result = link_items(changed, index=self._load_index(), retention=self._link_retention)
         self._index = result.index
         if not isinstance(self._store, MemoryStore):  # a memory store lives as long as we do
             self._store.set_link_index(
@@ -959,12 +969,12 @@ class Aggregator:
         merge = getattr(self._store, "merge_links", None)
         if merge is not None:  # touches only what the batch changed
             merge(relations=result.relations, stories=result.stories,
-                  duplicates=result.duplicates)
+                  duplicates=result.duplicates, forget=result.relinked)
             self._link_result = None  # read back from the store when asked for
             return
         stories = merge_groups(self._store.stories(), result.stories)
         duplicates = merge_groups(self._store.duplicates(), result.duplicates)
-        relations = merge_relations(self._store.relations(), result.relations)
+        relations = merge_relations(self._store.relations(), result.relations, result.relinked)
         self._store.save_links(relations=relations, stories=stories, duplicates=duplicates)
         self._link_result = StoredLinks(duplicates, stories, relations)
 

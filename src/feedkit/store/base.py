@@ -339,12 +339,15 @@ class Store(Protocol):
         relations: Sequence[Relation] = (),
         stories: Sequence[Group] = (),
         duplicates: Sequence[Group] = (),
+        forget: Sequence[str] = (),
     ) -> None:
         """Merge one linking batch into the stored links, in one transaction.
 
         What :func:`merge_groups` and :func:`merge_relations` do to the
         stored lists, without reading or rewriting the untouched ones (an
         update costs what its batch touches, not what the store holds).
+        ``forget`` lists items linked again (updated): their stored
+        relations (as ``source_id``) are dropped before the batch's are added.
         The aggregator falls back to :meth:`save_links` of the merged lists
         for a store without this method.
         """
@@ -546,10 +549,14 @@ def merge_groups(stored: Sequence[Group], fresh: Sequence[Group]) -> list[Group]
     return kept + list(fresh)
 
 
-def merge_relations(stored: Sequence[Relation], fresh: Sequence[Relation]) -> list[Relation]:
+def merge_relations(
+    stored: Sequence[Relation], fresh: Sequence[Relation], forget: Iterable[str] = ()
+) -> list[Relation]:
     """Stored relations updated with a new batch: one per (kind, source_id, target),
-    a fresh one replacing the stored one in its place; new ones follow."""
-    merged = {(r.kind, r.source_id, r.target): r for r in stored}
+    a fresh one replacing the stored one in its place; new ones follow.  Stored
+    relations from an item in ``forget`` (linked again) are dropped first."""
+    gone = set(forget)
+    merged = {(r.kind, r.source_id, r.target): r for r in stored if r.source_id not in gone}
     merged.update(((r.kind, r.source_id, r.target), r) for r in fresh)
     return list(merged.values())
 

@@ -453,6 +453,7 @@ class MemoryStore(BlobMethods):
         relations: Sequence[Relation] = (),
         stories: Sequence[Group] = (),
         duplicates: Sequence[Group] = (),
+        forget: Sequence[str] = (),
     ) -> None:
         """Merge one linking batch into the stored links (see :meth:`Store.merge_links`)."""
         rels = [
@@ -464,8 +465,8 @@ class MemoryStore(BlobMethods):
         }
         with self._lock:
             self._check_open()
-            if rels:
-                self._relations = merge_relations(self._relations, rels)
+            if rels or forget:
+                self._relations = merge_relations(self._relations, rels, forget)
             for kind, groups in fresh.items():
                 if groups:
                     self._groups[kind] = merge_groups(self._groups[kind], groups)

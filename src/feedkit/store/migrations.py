@@ -108,14 +108,15 @@ CREATE TABLE relations (
 
 
 # Version 3: links merged in place (Store.merge_links) need to find a group by
-# its members or its place, and a relation by its key.
+# its members or its place, and a relation by its key or its source item.
 _V3 = """
 CREATE INDEX group_members_by_item ON group_members (kind, item_id);
 CREATE INDEX group_members_by_seq ON group_members (kind, seq, pos);
 DELETE FROM relations WHERE seq NOT IN (
     SELECT MAX(seq) FROM relations GROUP BY kind, source_id, target
 );
-CREATE UNIQUE INDEX relations_by_key ON relations (kind, source_id, target)
+CREATE UNIQUE INDEX relations_by_key ON relations (kind, source_id, target);
+CREATE INDEX relations_by_source ON relations (source_id)
 """
 
 

@@ -651,6 +651,7 @@ class SQLiteStore(BlobMethods):
         relations: Sequence[Relation] = (),
         stories: Sequence[Group] = (),
         duplicates: Sequence[Group] = (),
+        forget: Sequence[str] = (),
     ) -> None:
         """Merge one linking batch into the stored links (see :meth:`Store.merge_links`).
 
@@ -662,6 +663,9 @@ class SQLiteStore(BlobMethods):
             for r in merge_relations((), relations)
         ]
         with self._write() as conn:
+            conn.executemany(
+                "DELETE FROM relations WHERE source_id = ?", [(i,) for i in dict.fromkeys(forget)]
+            )
             if rel_rows:
                 conn.executemany(
                     "INSERT INTO relations (kind, source_id, target, score, reason)"
