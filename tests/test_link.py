@@ -288,30 +288,22 @@ def test_every_item_in_exactly_one_group_even_minimal_items() -> None:
 
 
 # ------------------------------------------------------------------ stories
-def test_two_outlets_on_one_event_share_a_story_unrelated_do_not() -> None:
-    items = [
-        item(
-            "a",
-            title="Mombasa port shut as dockworkers strike",
-            content_html=ARTICLE,
-            link="https://a.example/1",
-        ),
-        item(
-            "b",
-            "https://b.example/feed",
-            title="Kenya's Mombasa port idle over wage row",
-            content_html=OTHER_OUTLET,
-            link="https://b.example/2",
-            published=T0 + timedelta(hours=6),
-        ),
-        item(
-            "c",
-            "https://c.example/feed",
-            title="Central bank holds rates",
-            content_html=UNRELATED,
-            link="https://c.example/3",
-        ),
+def port_story_items(c_at: datetime | None = None) -> list[Item]:
+    """Two outlets on the Mombasa port strike ("a", "b") and an unrelated item ("c")."""
+    return [
+        item("a", title="Mombasa port shut as dockworkers strike", content_html=ARTICLE,
+             link="https://a.example/1"),
+        item("b", "https://b.example/feed", title="Kenya's Mombasa port idle over wage row",
+             content_html=OTHER_OUTLET, link="https://b.example/2",
+             published=T0 + timedelta(hours=6)),
+        item("c", "https://c.example/feed", title="Central bank holds rates",
+             content_html=UNRELATED, link="https://c.example/3",
+             **({} if c_at is None else {"published": c_at})),
     ]
+
+
+def test_two_outlets_on_one_event_share_a_story_unrelated_do_not() -> None:
+    items = port_story_items()
     res = link_items(items)
     _, story = groups_of(res)
     assert story["a"] == story["b"] != story["c"]
@@ -592,30 +584,7 @@ def test_single_pass_term_counting_and_sorted_tfidf_match_the_plain_functions() 
 def test_stories_that_leave_the_window_mid_batch_keep_explained_links() -> None:
     # one batch spanning more than the window: the port story expires before
     # the batch ends, yet its relation and group still say why
-    batch = [
-        item(
-            "a",
-            title="Mombasa port shut as dockworkers strike",
-            content_html=ARTICLE,
-            link="https://a.example/1",
-        ),
-        item(
-            "b",
-            "https://b.example/feed",
-            title="Kenya's Mombasa port idle over wage row",
-            content_html=OTHER_OUTLET,
-            link="https://b.example/2",
-            published=T0 + timedelta(hours=6),
-        ),
-        item(
-            "c",
-            "https://c.example/feed",
-            title="Central bank holds rates",
-            content_html=UNRELATED,
-            link="https://c.example/3",
-            published=T0 + timedelta(days=10),
-        ),
-    ]
+    batch = port_story_items(c_at=T0 + timedelta(days=10))
     result = link_items(batch, window=timedelta(days=1))
     (rel,) = [r for r in result.relations if r.kind == "same_story"]
     assert (rel.source_id, rel.target) == ("b", "a")
@@ -634,30 +603,7 @@ def test_stories_that_leave_the_window_mid_batch_keep_explained_links() -> None:
 # ----------------------------------------------------- updates and pruning
 def test_an_updated_item_is_linked_again_and_its_links_replaced() -> None:
     idx = LinkIndex()
-    first = [
-        item(
-            "a",
-            title="Mombasa port shut as dockworkers strike",
-            content_html=ARTICLE,
-            link="https://a.example/1",
-        ),
-        item(
-            "b",
-            "https://b.example/feed",
-            title="Kenya's Mombasa port idle over wage row",
-            content_html=OTHER_OUTLET,
-            link="https://b.example/2",
-            published=T0 + timedelta(hours=6),
-        ),
-        item(
-            "c",
-            "https://c.example/feed",
-            title="Central bank holds rates",
-            content_html=UNRELATED,
-            link="https://c.example/3",
-            published=T0 - timedelta(hours=1),
-        ),
-    ]
+    first = port_story_items(c_at=T0 - timedelta(hours=1))
     r1 = link_items(first, index=idx)
     assert r1.story_of()["a"] == r1.story_of()["b"] != r1.story_of()["c"]
     # "a" is corrected: it now carries the central-bank text
