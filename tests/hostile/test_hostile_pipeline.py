@@ -32,6 +32,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from child_code import PEAK_MB
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="resource/rlimit are POSIX")
 
@@ -61,18 +62,7 @@ def pipeline(items, formats=FORMATS):
             for f in formats}
     return report, outs
 
-
-def peak_mb():
-    # VmHWM is this process's own peak; ru_maxrss keeps the parent's across exec
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+""" + PEAK_MB + r"""
 
 
 def check_outs(result):
@@ -614,18 +604,7 @@ def _handler(conn: socket.socket, request: bytes, stop: threading.Event) -> None
 AGGREGATOR_CHILD = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-def peak_mb():
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-
+""" + PEAK_MB + r"""
 from feedkit.aggregator import Aggregator
 from feedkit.fetch.http import Fetcher
 urls = json.loads(sys.argv[1])

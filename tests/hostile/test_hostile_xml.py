@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_code import PEAK_MB
 
 MAX_SECONDS = 2.0  # CPU seconds in parse_feed: immune to other load on the machine
 MAX_WALL_SECONDS = 15.0  # catches hangs (a parser waiting on the network) without flaking
@@ -32,17 +33,7 @@ MAX_RSS_MB = 256
 CHILD = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-def peak_mb():
-    # VmHWM is this process's own high-water mark; ru_maxrss on Linux also
-    # carries over the parent's (the pytest process) through fork
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+""" + PEAK_MB + r"""
 from feedkit.parse import parse_feed
 from feedkit.errors import FeedkitError
 for args in json.loads(sys.argv[1]):
