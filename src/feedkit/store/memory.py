@@ -434,17 +434,10 @@ class MemoryStore(BlobMethods):
         Relations are kept one per ``(kind, source_id, target)``: the last
         one given wins, in the place of the first.
         """
-        rels = [
-            Relation(r.kind, r.source_id, r.target, float(r.score), r.reason)
-            for r in merge_relations((), relations)
-        ]
-        groups = {
-            "story": [Group(g.id, tuple(g.item_ids), g.reason) for g in stories],
-            "duplicate": [Group(g.id, tuple(g.item_ids), g.reason) for g in duplicates],
-        }
+        rels, groups = _copies(relations, stories, duplicates)
         with self._lock:
             self._check_open()
-            self._relations = rels
+            self._relations = merge_relations((), rels)
             self._groups = groups
 
     def merge_links(
@@ -456,13 +449,7 @@ class MemoryStore(BlobMethods):
         forget: Sequence[str] = (),
     ) -> None:
         """Merge one linking batch into the stored links (see :meth:`Store.merge_links`)."""
-        rels = [
-            Relation(r.kind, r.source_id, r.target, float(r.score), r.reason) for r in relations
-        ]
-        fresh = {
-            "story": [Group(g.id, tuple(g.item_ids), g.reason) for g in stories],
-            "duplicate": [Group(g.id, tuple(g.item_ids), g.reason) for g in duplicates],
-        }
+        rels, fresh = _copies(relations, stories, duplicates)
         with self._lock:
             self._check_open()
             if rels or forget:
@@ -508,3 +495,14 @@ class MemoryStore(BlobMethods):
                 entry.versions.pop(item_id, None)
             return len(doomed)
 
+
+def _copies(
+    relations: Sequence[Relation], stories: Sequence[Group], duplicates: Sequence[Group]
+) -> tuple[list[Relation], dict[str, list[Group]]]:
+    """Plain copies of links to keep (tuples for members, floats for scores)."""
+    rels = [Relation(r.kind, r.source_id, r.target, float(r.score), r.reason) for r in relations]
+    groups = {
+        "story": [Group(g.id, tuple(g.item_ids), g.reason) for g in stories],
+        "duplicate": [Group(g.id, tuple(g.item_ids), g.reason) for g in duplicates],
+    }
+    return rels, groups

@@ -62,6 +62,13 @@ _SOURCE_COLUMNS = (
 )
 
 
+def _in_chunks(values: Sequence[str], size: int = 500) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """``values`` in slices small enough for one ``IN (...)``: (placeholders, slice)."""
+    for start in range(0, len(values), size):
+        part = tuple(values[start : start + size])
+        yield ",".join("?" * len(part)), part
+
+
 def _m(value: datetime | None) -> int | None:
     return None if value is None else to_micros(value)
 
@@ -429,9 +436,7 @@ class SQLiteStore(BlobMethods):
             return UpsertResult()
         stored: dict[str, tuple[str | None, str, str, int]] = {}
         ids = [p[0].id for p in prepared]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _in_chunks(ids):
             for item_id, raw, content, data, updated in conn.execute(
                 "SELECT item_id, raw_hash, content_hash, data, last_updated FROM items"  # noqa: S608 - constant SQL text; values are bound parameters
                 f" WHERE source = ? AND item_id IN ({marks})",
@@ -679,15 +684,10 @@ class SQLiteStore(BlobMethods):
 
     @staticmethod
     def _merge_groups(conn: sqlite3.Connection, kind: str, fresh: Sequence[Group]) -> None:
-        def chunks(values: Sequence[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
-            for start in range(0, len(values), 500):
-                part = tuple(values[start : start + 500])
-                yield ",".join("?" * len(part)), part
-
         moved = list(dict.fromkeys(i for g in fresh for i in g.item_ids))
         ids = list(dict.fromkeys(g.id for g in fresh))
         replaced: set[int] = set()
-        for marks, part in chunks(ids):
+        for marks, part in _in_chunks(ids):
             replaced.update(
                 int(r[0]) for r in conn.execute(
                     f"SELECT seq FROM groups WHERE kind = ? AND id IN ({marks})",  # noqa: S608 - placeholders only
@@ -695,7 +695,7 @@ class SQLiteStore(BlobMethods):
                 )
             )
         touched: set[int] = set()
-        for marks, part in chunks(moved):
+        for marks, part in _in_chunks(moved):
             touched.update(
                 int(r[0]) for r in conn.execute(
                     "SELECT DISTINCT seq FROM group_members"  # noqa: S608 - placeholders only
