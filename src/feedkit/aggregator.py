@@ -316,8 +316,9 @@ class _StateBuffer:
                 self._store.save_source(state)
 
 
-class _CPU:
-    """Where one update parses and cleans: worker processes, else this process.
+class _Run:
+    """What one update's fetch threads share: where documents are parsed and
+    cleaned (worker processes, else this process) and the buffer of 304 states.
 
     In this process the work is serialised by a lock: lxml releases and
     retakes the GIL so often that several threads parsing at once are
@@ -338,8 +339,8 @@ class _CPU:
         if pool is not None:
             try:
                 return pool.submit(prepare_source, job).result()
-            except (BrokenProcessPool, RuntimeError, pickle.PicklingError):
-                # RuntimeError: the pool was shut down under us (closing)
+            except (RuntimeError, pickle.PicklingError):
+                # BrokenProcessPool (a RuntimeError), or a pool shut down under us
                 self._pool = None
         with self._lock:
             return prepare_source(job)
@@ -370,15 +371,16 @@ class Aggregator:
     update.  ``keep_raw`` keeps this run's items as parsed (before cleaning)
     for :meth:`raw_items` (default: only without a store).
 
-    ``workers`` threads fetch.  Parsing and cleaning are CPU work, and
-    threads doing lxml work side by side only fight over the GIL, so an
-    update spreads over worker processes when it is large enough:
     ``link_retention`` bounds the stored linking index of a long-running
     store: stories whose last item is older than the newest item seen minus
     that (30 days by default, at least the linking window) are forgotten by
     the index, so new items no longer join them (their stored groups and
-    relations stay); ``None`` keeps everything.  An
-    updated item is linked again and its old relations are replaced.
+    relations stay); ``None`` keeps everything.  An updated item is linked
+    again and its old relations are replaced.
+
+    ``workers`` threads fetch.  Parsing and cleaning are CPU work, and
+    threads doing lxml work side by side only fight over the GIL, so an
+    update spreads over worker processes when it is large enough:
     ``processes=None`` (the default) uses one per CPU (at most
     :data:`AUTO_PROCESS_MAX`) on Linux when at least
     :data:`AUTO_PROCESS_MIN_SOURCES` sources are due; ``0`` never starts
@@ -605,19 +607,19 @@ class Aggregator:
                     threading.Semaphore(self._per_host) if self._per_host is not None else None
                 )
         workers = min(self._workers, len(targets))
-        cpu = _CPU(processes(len(targets)), self._cpu_lock, _StateBuffer(self._store))
+        run = _Run(processes(len(targets)), self._cpu_lock, _StateBuffer(self._store))
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedkit") as pool:
                 futures: dict[Future[SourceResult], str] = {
                     pool.submit(
-                        self._update_one, state, gates[_host_of(state.url)], changed, cpu
+                        self._update_one, state, gates[_host_of(state.url)], changed, run
                     ): state.url
                     for state in targets
                 }
                 for future in as_completed(futures):
                     yield future.result()
         finally:
-            cpu.close()
+            run.close()
 
     # -- worker processes --------------------------------------------------------
 
@@ -785,12 +787,13 @@ class Aggregator:
         state: SourceState,
         gate: threading.Semaphore | None,
         changed: list[Item],
-        cpu: _CPU,
+        run: _Run,
     ) -> SourceResult:
         """Update one source; never raises (a failure becomes an error result).
 
-        ``state`` is the source as read when the update started (a source
-        removed since then fails with a StoreError when its result is saved).
+        ``state`` is the source as read when the update started.  A source
+        removed since then fails with a StoreError when new items are saved;
+        the bookkeeping of a 304 for it is dropped.
         """
         key = state.url
         started = self._current_time()
@@ -804,7 +807,7 @@ class Aggregator:
             if fetched.permanent_redirect and fetched.permanent_redirect != state.url:
                 state = self._store.move_source(state.url, fetched.permanent_redirect, now=started)
                 moved_to = state.url
-            return self._process(state, fetched, started, moved_to, changed, key, cpu)
+            return self._process(state, fetched, started, moved_to, changed, key, run)
         except FeedkitError as exc:
             return self._failed(key, state, exc, started)
         except Exception as exc:  # a plugin or a bug must not stop the others
@@ -841,7 +844,7 @@ class Aggregator:
         moved_to: str | None,
         changed: list[Item],
         key: str,
-        cpu: _CPU,
+        run: _Run,
     ) -> SourceResult:
         if fetched.not_modified or fetched.content is None:
             fresh = after_success(
@@ -853,7 +856,7 @@ class Aggregator:
                 last_modified=fetched.last_modified,
                 policy=self._schedule,
             )
-            cpu.states.add(fresh)
+            run.states.add(fresh)
             return SourceResult(
                 key,
                 "not_modified",
@@ -877,7 +880,7 @@ class Aggregator:
         prepared = (
             prepare_source(job, upgrade=self._upgrade)
             if self._fulltext  # fetches pages: not under the CPU lock
-            else cpu.prepare(job)
+            else run.prepare(job)
         )
         if self._keep_raw:
             with self._lock:
