@@ -275,3 +275,24 @@ def test_an_updated_item_is_linked_again_and_loses_its_old_relations(
     assert ("next", a, b) not in {(r.kind, r.source_id, r.target) for r in store.relations()}
     assert store.integrity_check() == "ok"
     store.close()
+
+
+def test_model_objects_pickle_as_constructor_calls() -> None:
+    import pickle
+    from datetime import timedelta
+
+    from feedkit.model import Author, Enclosure, Feed, NavLink
+
+    item = Item(id="a", feed_url="https://f.example/rss", title="T", link="https://f.example/a",
+                published=T0, updated=T0 + timedelta(hours=1), authors=(Author("Ann", "a@x"),),
+                summary="<p>s</p>", content_html="<p>c</p>", categories=("x",),
+                enclosures=(Enclosure("https://f.example/a.mp3", "audio/mpeg", 3),),
+                language="en", guid="g", feed_title="F", navigation=(NavLink("next", "u", "t"),),
+                extra={"k": "v"})
+    feed = Feed(url="https://f.example/rss", title="F", ttl_minutes=5)
+    for obj in (item, feed):
+        again = pickle.loads(pickle.dumps(obj))  # noqa: S301 - our own bytes
+        assert again == obj
+        assert again.__reduce__()[0] is type(obj)  # a call, not slotted state
+    assert pickle.loads(pickle.dumps(item)).extra == {"k": "v"}  # noqa: S301 - extra is not compared by ==
+    assert not hasattr(item, "__dict__")

@@ -28,36 +28,37 @@ __all__ = [
 RelationKind = Literal["duplicate", "same_story", "previous", "next", "related"]
 
 
+class _PickledAsCall:
+    """Pickles a slotted dataclass as a constructor call: several times cheaper
+    to load than its field-by-field state (worker processes send many items)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        cls = type(self)
+        return (cls, tuple(getattr(self, name) for name in _FIELDS[cls]))
+
+
 @dataclass(frozen=True, slots=True)
-class Author:
+class Author(_PickledAsCall):
     """A person or organisation credited for a feed or an item."""
 
     name: str | None = None
     email: str | None = None
     uri: str | None = None
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: several times cheaper to load than the
-        # field-by-field state of a slotted dataclass (worker processes send many).
-        return (Author, tuple(getattr(self, name) for name in _FIELDS['Author']))
-
 
 @dataclass(frozen=True, slots=True)
-class Enclosure:
+class Enclosure(_PickledAsCall):
     """A media file attached to an item (podcast audio, image, ...)."""
 
     url: str
     type: str | None = None
     length: int | None = None
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: several times cheaper to load than the
-        # field-by-field state of a slotted dataclass (worker processes send many).
-        return (Enclosure, tuple(getattr(self, name) for name in _FIELDS['Enclosure']))
-
 
 @dataclass(frozen=True, slots=True)
-class NavLink:
+class NavLink(_PickledAsCall):
     """A navigation reference found in an item's content.
 
     ``rel`` is ``"previous"``, ``"next"`` or ``"related"``; ``url`` and
@@ -70,14 +71,9 @@ class NavLink:
     url: str | None = None
     title: str | None = None
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: several times cheaper to load than the
-        # field-by-field state of a slotted dataclass (worker processes send many).
-        return (NavLink, tuple(getattr(self, name) for name in _FIELDS['NavLink']))
-
 
 @dataclass(frozen=True, slots=True)
-class Item:
+class Item(_PickledAsCall):
     """One normalized feed entry.
 
     Only ``id`` and ``feed_url`` are required.  Datetimes are timezone-aware
@@ -102,14 +98,9 @@ class Item:
     navigation: tuple[NavLink, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: several times cheaper to load than the
-        # field-by-field state of a slotted dataclass (worker processes send many).
-        return (Item, tuple(getattr(self, name) for name in _FIELDS['Item']))
-
 
 @dataclass(frozen=True, slots=True)
-class Feed:
+class Feed(_PickledAsCall):
     """Feed-level metadata (the channel / feed element)."""
 
     url: str
@@ -123,11 +114,6 @@ class Feed:
     self_url: str | None = None
     ttl_minutes: int | None = None
     format: str | None = None
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: several times cheaper to load than the
-        # field-by-field state of a slotted dataclass (worker processes send many).
-        return (Feed, tuple(getattr(self, name) for name in _FIELDS['Feed']))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +182,7 @@ class Group:
     reason: str = ""
 
 
-#: Field names in constructor order, for the ``__reduce__`` methods above.
-_FIELDS: Mapping[str, tuple[str, ...]] = {
-    cls.__name__: tuple(f.name for f in fields(cls))
-    for cls in (Author, Enclosure, NavLink, Item, Feed)
+#: Field names in constructor order, for :class:`_PickledAsCall`.
+_FIELDS: Mapping[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls)) for cls in (Author, Enclosure, NavLink, Item, Feed)
 }
