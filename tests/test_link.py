@@ -773,7 +773,15 @@ def test_chunked_batch_covers_every_item() -> None:
     assert sorted(m for g in res.duplicates for m in g.item_ids) == sorted(i.id for i in items)
 
 
-def test_worker_processes_give_the_same_result() -> None:
+@pytest.mark.parametrize("steal", [True, False])
+def test_worker_processes_give_the_same_result(
+    steal: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # steal: the linking process featurizes later chunks whenever the next is
+    # not ready; else it always waits for the workers.  Same result either way.
+    from feedkit.link import linker
+
+    monkeypatch.setattr(linker, "_workers_behind", lambda *a: steal)
     items = [
         item(
             f"i{n}",
@@ -792,6 +800,16 @@ def test_worker_processes_give_the_same_result() -> None:
     assert one.relations == two.relations
     with pytest.raises(ValueError, match="workers"):
         link_items(items, workers=0)
+
+
+def test_linking_process_featurizes_only_when_the_workers_fall_behind() -> None:
+    from feedkit.link.linker import _workers_behind
+
+    assert _workers_behind(2.0, 1.0, 1)  # one worker, twice as slow as linking
+    assert not _workers_behind(1.0, 1.0, 1)  # balanced: wait, the worker catches up
+    assert not _workers_behind(1.2, 1.0, 1)  # within the margin
+    assert not _workers_behind(2.0, 1.0, 3)  # three workers deliver fast enough
+    assert _workers_behind(1.0, 0.0, 1)  # nothing linked yet: any help counts
 
 
 def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:

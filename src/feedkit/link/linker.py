@@ -9,6 +9,7 @@ import hashlib
 import heapq
 import math
 import multiprocessing
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -145,10 +146,11 @@ def _link_parallel(
     """Featurize chunks in worker processes, link them here in order.
 
     ``workers`` chunks are kept in flight.  This process featurizes the first
-    chunk itself while the workers start; later, when the next chunk to link
-    is not featurized yet, it featurizes a later chunk rather than wait, so
-    the linking process and the workers share the work whichever side is
-    slower.  Featurizing is pure: who does it does not change the result.
+    chunk itself while the workers start.  Later, when the next chunk to link
+    is not featurized yet, it featurizes a later chunk itself only when the
+    workers are the bottleneck (:func:`_workers_behind`); otherwise it waits,
+    since a chunk it takes lengthens the linking, which is the critical path.
+    Featurizing is pure: who does it does not change the result.
     """
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
@@ -164,7 +166,10 @@ def _link_parallel(
                 break
             queue.append(pool.submit(featurize_chunk, *nxt))
             in_flight += 1
+        t0 = time.perf_counter()
         queue.appendleft(featurize_chunk(*first))  # ... while this process does the first
+        feat_s = time.perf_counter() - t0  # featurizing one chunk here
+        link_s = 0.0  # the slowest chunk linked so far (linking slows as the index fills)
         while True:
             while in_flight < workers:
                 nxt = next(todo, None)
@@ -176,10 +181,12 @@ def _link_parallel(
                 break
             head = queue[0]
             if isinstance(head, Future):
-                if not head.done():
+                if not head.done() and _workers_behind(feat_s, link_s, workers - 1):
                     nxt = next(todo, None)
                     if nxt is not None:  # featurize a later chunk here instead of waiting
+                        t0 = time.perf_counter()
                         queue.append(featurize_chunk(*nxt))
+                        feat_s = time.perf_counter() - t0
                         continue
                 done = head.result()
                 in_flight -= 1
@@ -187,6 +194,7 @@ def _link_parallel(
                 done = head
             queue.popleft()
             batch = _Batch(surfaces=surfaces, relations=relations)
+            t0 = time.perf_counter()
             _link_chunk(
                 idx,
                 batch,
@@ -195,6 +203,18 @@ def _link_parallel(
                 jaccard=options["jaccard"],
                 containment=options["containment"],
             )
+            link_s = max(link_s, time.perf_counter() - t0)
+
+
+def _workers_behind(feat_s: float, link_s: float, n_workers: int) -> bool:
+    """Whether ``n_workers`` featurizing (``feat_s`` per chunk) fall behind linking.
+
+    Linking one chunk takes up to ``link_s``; the workers together deliver a
+    chunk every ``feat_s / n_workers``.  Only when that is clearly slower
+    (by a quarter) does a chunk featurized by the linking process shorten
+    the run; near balance the workers catch up while it links.
+    """
+    return feat_s / n_workers > 1.25 * link_s
 
 
 @dataclass(frozen=True, slots=True)
