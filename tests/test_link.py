@@ -570,8 +570,10 @@ def test_single_pass_term_counting_and_sorted_tfidf_match_the_plain_functions() 
         for t in raw:
             df[t] = df.get(t, 0) + 1
     idf = stories.idf_table(df, df, len(raws))
+    shared: dict[str, str] = {}
     for raw in raws:
         weights, undecided = stories.split_weights(raw)
+        assert stories.split_weights(raw, shared=shared) == (weights, undecided)
         decided = stories.decide_weights(weights, undecided, caps_a)
         plain_w = stories.weigh_terms(raw, caps_a)
         assert decided == plain_w
@@ -579,6 +581,25 @@ def test_single_pass_term_counting_and_sorted_tfidf_match_the_plain_functions() 
             fast = stories.tfidf_sorted(decided, idf, top=top)
             slow = stories.tfidf_vector(plain_w, df, len(raws), top=top, idf=idf)
             assert list(fast.items()) == list(slow.items())
+
+
+def test_a_featurized_chunk_holds_each_term_once() -> None:
+    # equal terms of different items are one object, so a chunk sent back
+    # from a worker process pickles each term once
+    import pickle
+
+    from feedkit.link.linker import featurize_chunk
+
+    batch = port_story_items()
+    (_, _, _, weights, _, _), _, df, _ = featurize_chunk(batch, [0.0] * len(batch))
+    common = set(weights[0]) & set(weights[1])
+    assert "mombasa" in common
+    for t in common:
+        assert next(k for k in weights[0] if k == t) is next(k for k in weights[1] if k == t)
+        assert next(k for k in df if k == t) is next(k for k in weights[0] if k == t)
+    copied = [{"".join(k): v for k, v in w.items()} for w in weights]  # equal, not shared
+    assert copied == weights
+    assert len(pickle.dumps(weights)) < len(pickle.dumps(copied))
 
 
 def test_stories_that_leave_the_window_mid_batch_keep_explained_links() -> None:

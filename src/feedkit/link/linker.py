@@ -374,6 +374,7 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
     df: Counter[str] = Counter()
     count_docs = df.update  # counting an iterable of keys runs in C
     surfaces: dict[str, str] = {}
+    shared: dict[str, str] = {}  # one string object per term (see split_weights)
     for it, ts in zip(items, times, strict=True):
         rec, guid, chash, title_toks, body_toks, nav = _featurize(it, ts)
         raw, surf = count_terms(title_toks, body_toks, caps)
@@ -381,7 +382,7 @@ def featurize_chunk(items: Sequence[Item], times: Sequence[float]) -> _Chunk:
         for t, form in surf.items():
             if t not in surfaces:
                 surfaces[t] = form
-        weights, undecided = split_weights(raw)
+        weights, undecided = split_weights(raw, shared=shared)
         recs.append(rec)
         guids.append(guid)
         chashes.append(chash)

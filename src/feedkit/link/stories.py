@@ -157,7 +157,9 @@ def count_terms(
     return raw, surf
 
 
-def split_weights(raw: Mapping[str, int]) -> tuple[dict[str, float], tuple[str, ...]]:
+def split_weights(
+    raw: Mapping[str, int], *, shared: dict[str, str] | None = None
+) -> tuple[dict[str, float], tuple[str, ...]]:
     """The part of :func:`weigh_terms` that needs no capitalization statistics.
 
     Returns ``(weights, undecided)``: ``weights`` as :func:`weigh_terms` gives
@@ -165,12 +167,21 @@ def split_weights(raw: Mapping[str, int]) -> tuple[dict[str, float], tuple[str, 
     ``undecided`` terms (capitalized only where that says nothing) are not
     boosted yet — :func:`decide_weights` does that once the statistics are
     known.  Runs in worker processes.
+
+    ``shared`` (term -> term) makes equal terms of many items one string
+    object: the first one seen is kept and added.  A chunk of features then
+    pickles each term once (the pickler writes a repeated object as a
+    back-reference), and unpickles to less memory.
     """
     out: dict[str, float] = {}
     undecided: list[str] = []
     log = math.log
     boost = ENTITY_BOOST
-    for t, packed in sorted(raw.items()):
+    items = sorted(raw.items())
+    if shared is not None:
+        one = shared.setdefault
+        items = [(one(t, t), packed) for t, packed in items]
+    for t, packed in items:
         if packed & _ENTITY_SEEN:
             out[t] = (1.0 + log(packed >> 2)) * boost
         else:
