@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -802,7 +803,7 @@ def test_worker_processes_give_the_same_result(
     # not ready; else it always waits for the workers.  Same result either way.
     from feedkit.link import linker
 
-    monkeypatch.setattr(linker, "_workers_behind", lambda *a: steal)
+    monkeypatch.setattr(linker, "_wait_budget", lambda *a: 0.0 if steal else math.inf)
     items = [
         item(
             f"i{n}",
@@ -823,14 +824,12 @@ def test_worker_processes_give_the_same_result(
         link_items(items, workers=0)
 
 
-def test_linking_process_featurizes_only_when_the_workers_fall_behind() -> None:
-    from feedkit.link.linker import _workers_behind
+def test_linking_process_waits_for_the_workers_as_long_as_featurizing_costs() -> None:
+    from feedkit.link.linker import _wait_budget
 
-    assert _workers_behind(2.0, 1.0, 1)  # one worker, twice as slow as linking
-    assert not _workers_behind(1.0, 1.0, 1)  # balanced: wait, the worker catches up
-    assert not _workers_behind(1.2, 1.0, 1)  # within the margin
-    assert not _workers_behind(2.0, 1.0, 3)  # three workers deliver fast enough
-    assert _workers_behind(1.0, 0.0, 1)  # nothing linked yet: any help counts
+    assert _wait_budget(1.0, 0.0) == 1.0  # nothing waited yet: wait up to a chunk's cost
+    assert _wait_budget(1.0, 0.75) == 0.25  # the rest of it
+    assert _wait_budget(1.0, 1.5) == 0.0  # waited enough: featurize here now
 
 
 def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice, repeat
@@ -147,10 +148,12 @@ def _link_parallel(
 
     ``workers`` chunks are kept in flight.  This process featurizes the first
     chunk itself while the workers start.  Later, when the next chunk to link
-    is not featurized yet, it featurizes a later chunk itself only when the
-    workers are the bottleneck (:func:`_workers_behind`); otherwise it waits,
-    since a chunk it takes lengthens the linking, which is the critical path.
-    Featurizing is pure: who does it does not change the result.
+    is not featurized yet, it waits for it, but not for ever: once it has
+    waited (since it last featurized) as long as featurizing a chunk takes,
+    it featurizes a later chunk itself (:func:`_wait_budget`).  When the
+    workers keep up, the waits are short and linking, the critical path, is
+    not lengthened; when they fall behind, this process takes a share of
+    their work.  Featurizing is pure: who does it does not change the result.
     """
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
@@ -169,7 +172,7 @@ def _link_parallel(
         t0 = time.perf_counter()
         queue.appendleft(featurize_chunk(*first))  # ... while this process does the first
         feat_s = time.perf_counter() - t0  # featurizing one chunk here
-        link_s = 0.0  # the slowest chunk linked so far (linking slows as the index fills)
+        waited = 0.0  # waiting for the workers since this process last featurized
         while True:
             while in_flight < workers:
                 nxt = next(todo, None)
@@ -181,20 +184,26 @@ def _link_parallel(
                 break
             head = queue[0]
             if isinstance(head, Future):
-                if not head.done() and _workers_behind(feat_s, link_s, workers - 1):
-                    nxt = next(todo, None)
-                    if nxt is not None:  # featurize a later chunk here instead of waiting
-                        t0 = time.perf_counter()
-                        queue.append(featurize_chunk(*nxt))
-                        feat_s = time.perf_counter() - t0
-                        continue
+                if not head.done():
+                    budget = _wait_budget(feat_s, waited)
+                    t0 = time.perf_counter()
+                    if budget > 0:
+                        futures_wait([head], timeout=None if math.isinf(budget) else budget)
+                    waited += time.perf_counter() - t0
+                    if not head.done():
+                        nxt = next(todo, None)
+                        if nxt is not None:  # featurize a later chunk here instead of waiting
+                            t0 = time.perf_counter()
+                            queue.append(featurize_chunk(*nxt))
+                            feat_s = time.perf_counter() - t0
+                            waited = 0.0
+                            continue
                 done = head.result()
                 in_flight -= 1
             else:
                 done = head
             queue.popleft()
             batch = _Batch(surfaces=surfaces, relations=relations)
-            t0 = time.perf_counter()
             _link_chunk(
                 idx,
                 batch,
@@ -203,18 +212,17 @@ def _link_parallel(
                 jaccard=options["jaccard"],
                 containment=options["containment"],
             )
-            link_s = max(link_s, time.perf_counter() - t0)
 
 
-def _workers_behind(feat_s: float, link_s: float, n_workers: int) -> bool:
-    """Whether ``n_workers`` featurizing (``feat_s`` per chunk) fall behind linking.
+def _wait_budget(feat_s: float, waited: float) -> float:
+    """How long to wait for the workers before featurizing a chunk here instead.
 
-    Linking one chunk takes up to ``link_s``; the workers together deliver a
-    chunk every ``feat_s / n_workers``.  Only when that is clearly slower
-    (by a quarter) does a chunk featurized by the linking process shorten
-    the run; near balance the workers catch up while it links.
+    The rent-or-buy rule: keep waiting until the waits since this process
+    last featurized add up to what featurizing a chunk costs (``feat_s``),
+    then pay that cost.  Never more than twice the best choice in
+    hindsight; near balance (short waits) the linking process only links.
     """
-    return feat_s / n_workers > 1.25 * link_s
+    return max(0.0, feat_s - waited)
 
 
 @dataclass(frozen=True, slots=True)
