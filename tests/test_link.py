@@ -847,3 +847,30 @@ def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     expected = re.search(r"prints\n\n```text\n(.*?)```", text, re.S)
     assert expected is not None
     assert out.startswith(expected.group(1))
+
+
+def test_by_weight_orders_heaviest_first_then_by_term() -> None:
+    import random
+
+    from feedkit.link.stories import by_weight
+
+    rng = random.Random(3)
+    for _ in range(200):
+        pairs = {f"t{rng.randrange(50)}": float(rng.randrange(5)) for _ in range(rng.randrange(30))}
+        expected = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        assert by_weight(pairs.items()) == expected
+
+
+def test_story_core_follows_the_units_that_carry_each_term() -> None:
+    idx = LinkIndex()
+    idx.records.update({m: (m, "f", 0.0, None, None, 0, False, (), "") for m in "abc"})
+    story = idx.new_story(["a"], {"port": 0.8, "strike": 0.6}, 0.0)
+    assert story.core_terms() == {"port": 0.8, "strike": 0.6}  # one unit: all of it
+    idx.add_to_story(story, ["b"], {"port": 0.6, "wages": 0.8}, 1.0)
+    # two units: a core term must be carried by both
+    assert story.core_terms() == {"port": pytest.approx(1.4)}
+    assert story.core_norm() == pytest.approx(1.4)
+    idx.add_to_story(story, ["c"], {"wages": 1.0}, 2.0)
+    # three units: port (2 of 3) and wages (2 of 3) are core, strike (1 of 3) is not
+    assert set(story.core_terms()) == {"port", "wages"}
+    assert story.core_norm() == pytest.approx((1.4**2 + 1.8**2) ** 0.5)

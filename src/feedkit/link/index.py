@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 from ..errors import StoreError
-from .stories import CAPS_LOWER, CAPS_SHIFT, shared_terms
+from .stories import CAPS_LOWER, CAPS_SHIFT, by_weight, shared_terms
 
 __all__ = ["INDEX_VERSION", "ItemRecord", "LinkIndex"]
 
@@ -79,7 +79,8 @@ class StoryState:
     units: int = 1
     active: bool = True
     support: dict[str, int] = field(default_factory=dict)
-    core_norm2: float = -1.0
+    core_norm2: float = -1.0  # < 0: core and core_norm2 are stale
+    core: dict[str, float] = field(default_factory=dict)
     rep: str = ""
     rep_ts: float = 0.0
     #: "top terms: ..." kept when the story leaves the window (its centroid goes).
@@ -103,12 +104,20 @@ class StoryState:
     def core_norm(self) -> float:
         """Norm of the core centroid (cached until the story changes)."""
         if self.core_norm2 < 0:
-            units = self.units
-            get = self.support.get
-            self.core_norm2 = sum(
-                [w * w for t, w in self.centroid.items() if get(t, 0) * 2 > units]
-            )
+            self._update_core()
         return math.sqrt(self.core_norm2)
+
+    def core_terms(self) -> dict[str, float]:
+        """The core centroid: the terms most units carry, with their weights (cached)."""
+        if self.core_norm2 < 0:
+            self._update_core()
+        return self.core
+
+    def _update_core(self) -> None:
+        units = self.units
+        get = self.support.get
+        core = self.core = {t: w for t, w in self.centroid.items() if get(t, 0) * 2 > units}
+        self.core_norm2 = sum([w * w for w in core.values()])
 
 
 class LinkIndex:
@@ -287,7 +296,7 @@ class LinkIndex:
             story.recompute_norm()
 
     def _prune(self, story: StoryState) -> None:
-        keep = sorted(story.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
+        keep = by_weight(story.centroid.items())[:CENTROID_TERMS]
         kept = dict(keep)
         for t in story.centroid:
             if t not in kept:
@@ -341,6 +350,8 @@ class LinkIndex:
         story.centroid = {}
         story.support = {}
         story.norm2 = 0.0
+        story.core = {}
+        story.core_norm2 = -1.0
 
     def release_retired(self, surfaces: Mapping[str, str] | None = None) -> None:
         """Free the centroids :meth:`expire` kept; first note each story's top terms.

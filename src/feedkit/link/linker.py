@@ -16,8 +16,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import islice, repeat
-from operator import mul
+from itertools import compress, islice, repeat
+from operator import ge, mul
 
 from ..model import Group, Item, Relation
 from ..normalize import canonical_url, clean_title
@@ -39,6 +39,7 @@ from .index import (
 )
 from .stories import (
     BODY_WORDS,
+    by_weight,
     count_terms,
     decide_weights,
     shared_terms,
@@ -461,7 +462,7 @@ def _dedupe(
                     ),
                 )
                 mine_set = set(mine)
-                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                ranked = by_weight(counts.items())
                 for o, n in ranked[:MAX_DUP_CANDIDATES]:
                     if n < need:
                         break
@@ -505,7 +506,7 @@ def _unit_vector(batch: _Batch, members: Sequence[str]) -> dict[str, float]:
         for t, w in v.items():
             acc[t] = acc.get(t, 0.0) + w
     norm = math.sqrt(sum(w * w for w in acc.values())) or 1.0
-    return {t: w / norm for t, w in sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))}
+    return {t: w / norm for t, w in by_weight(acc.items())}
 
 
 def _best_story(
@@ -564,6 +565,7 @@ def _best_story(
         cands = list(dots)
     best: StoryState | None = None
     best_key = (0.0, 0.0, "")
+    vnorm = 0.0  # the norm of vec, once a core cosine needs it
     for sid in cands:
         s = stories[sid]
         dot = dots[sid]
@@ -573,24 +575,34 @@ def _best_story(
         key = (sim, -s.first_ts, sid)
         if best is not None and key <= best_key:
             continue
-        if threshold and (sim < threshold or _core_cosine(s, vec) < threshold):
-            continue
+        if threshold:
+            if sim < threshold:
+                continue
+            if s.units > 1:
+                if not vnorm:
+                    ws = vec.values()
+                    vnorm = math.sqrt(sum(map(mul, ws, ws))) or 1.0
+                if _core_cosine(s, vec, vnorm) < threshold:
+                    continue
         best, best_key = s, key
     return best, best_key[0]
 
 
-def _core_cosine(story: StoryState, vec: dict[str, float]) -> float:
-    """Cosine between ``vec`` and the story's core (terms most of its units carry)."""
+def _core_cosine(story: StoryState, vec: dict[str, float], vnorm: float = 0.0) -> float:
+    """Cosine between ``vec`` and the story's core (terms most of its units carry).
+
+    ``vnorm`` is the norm of ``vec`` when the caller knows it.
+    """
     if story.units == 1:
         return 1.0
     norm = story.core_norm()
     if not norm:
         return 0.0
-    ws = vec.values()
-    vnorm = math.sqrt(sum(map(mul, ws, ws))) or 1.0
-    # core_weight(t) inlined: a term not carried by most units adds nothing
-    c, sup, units = story.centroid, story.support, story.units
-    dot = sum([w * c[t] for t, w in vec.items() if sup.get(t, 0) * 2 > units and t in c])
+    if not vnorm:
+        ws = vec.values()
+        vnorm = math.sqrt(sum(map(mul, ws, ws))) or 1.0
+    # a term not carried by most units adds an exact 0.0, which changes no sum
+    dot: float = sum(map(mul, vec.values(), map(story.core_terms().get, vec, repeat(0.0))))
     return dot / (norm * vnorm)
 
 
@@ -632,17 +644,11 @@ def _heaviest(vec: dict[str, float], n: int) -> dict[str, float]:
     The same as sorting all items by ``(-weight, term)`` and keeping ``n``,
     but only the terms reaching the n-th largest weight are sorted with a key.
     """
+    items: Iterable[tuple[str, float]] = vec.items()
     if len(vec) > n:
         cut = sorted(vec.values(), reverse=True)[n - 1]
-        items = [kv for kv in vec.items() if kv[1] >= cut]
-    else:
-        items = list(vec.items())
-    items.sort(key=_weight_then_term)
-    return dict(items[:n])
-
-
-def _weight_then_term(kv: tuple[str, float]) -> tuple[float, str]:
-    return -kv[1], kv[0]
+        items = compress(items, map(ge, vec.values(), repeat(cut)))
+    return dict(by_weight(items)[:n])
 
 
 def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> StoryState:

@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from operator import mul, neg
+from operator import itemgetter, mul, neg
+from typing import TypeVar
 
 from .text import Token
+
+_W = TypeVar("_W", int, float)
 
 __all__ = [
     "ENTITY_BOOST",
@@ -292,6 +295,18 @@ def tfidf_sorted(
     return {keys[i]: -negw[i] / norm for i in order}
 
 
+def by_weight(pairs: Iterable[tuple[str, _W]]) -> list[tuple[str, _W]]:
+    """``(term, weight)`` pairs, heaviest first, equal weights in term order.
+
+    The same order as sorting by ``(-weight, term)``, from two sorts with C
+    level keys: by term, then (stably) by weight, descending.  Terms must be
+    unique, as they are in a dict's items.
+    """
+    out = sorted(pairs)
+    out.sort(key=itemgetter(1), reverse=True)  # reverse sorting stays stable
+    return out
+
+
 def idf_table(terms: Iterable[str], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
     """Smoothed IDF of ``terms``: ``ln((n_docs + 1) / (df + 1)) + 1``."""
     log = math.log
@@ -335,5 +350,5 @@ def shared_terms(
         if key == t and " " not in t and len(t) < 3 and not t.isdigit():
             continue
         score[key] = max(score.get(key, 0.0), c)
-    ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    ranked = by_weight(score.items())[:limit]
     return [surfaces.get(t, t) for t, _ in ranked]
