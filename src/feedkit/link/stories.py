@@ -338,17 +338,26 @@ def shared_terms(
     A shared phrase ("Iyad Ag Ghaly") stands for its words ("ghaly" is not
     repeated) and ranks by its best word; very short words are left out.
     """
-    contrib = {t: w * b[t] for t, w in a.items() if t in b}
-    phrases = [t for t in contrib if " " in t]
+    if a is b:
+        contrib = {t: w * w for t, w in a.items()}
+    else:
+        contrib = {t: w * b[t] for t, w in a.items() if t in b}
     covered: dict[str, str] = {}
-    for p in phrases:
-        for w in p.split(" "):
-            covered.setdefault(w, p)
+    for p in contrib:
+        if " " in p:
+            for w in p.split(" "):
+                covered.setdefault(w, p)
+    # Terms by contribution, largest first: a key's first one is its best, so
+    # the scan stops once ``limit`` keys are found and the next contribution
+    # is smaller than the last of them (an equal one may still tie).
     score: dict[str, float] = {}
-    for t, c in contrib.items():
+    last = 0.0
+    for t, c in sorted(contrib.items(), key=itemgetter(1), reverse=True):
+        if len(score) >= limit and c < last:
+            break
         key = covered.get(t, t)
-        if key == t and " " not in t and len(t) < 3 and not t.isdigit():
+        if key in score or (key == t and " " not in t and len(t) < 3 and not t.isdigit()):
             continue
-        score[key] = max(score.get(key, 0.0), c)
+        score[key] = last = c
     ranked = by_weight(score.items())[:limit]
     return [surfaces.get(t, t) for t, _ in ranked]
