@@ -874,3 +874,38 @@ def test_story_core_follows_the_units_that_carry_each_term() -> None:
     # three units: port (2 of 3) and wages (2 of 3) are core, strike (1 of 3) is not
     assert set(story.core_terms()) == {"port", "wages"}
     assert story.core_norm() == pytest.approx((1.4**2 + 1.8**2) ** 0.5)
+
+
+def test_shared_terms_ranks_keys_by_their_best_contribution() -> None:
+    import random
+
+    from feedkit.link.stories import shared_terms
+
+    def plain(a: dict[str, float], b: dict[str, float], limit: int) -> list[str]:
+        # the definition: a phrase stands for its words; short words drop out
+        contrib = {t: w * b[t] for t, w in a.items() if t in b}
+        cover: dict[str, str] = {}
+        for p in (t for t in contrib if " " in t):
+            for w in p.split(" "):
+                cover.setdefault(w, p)
+        best: dict[str, float] = {}
+        for t, c in contrib.items():
+            key = cover.get(t, t)
+            if key == t and " " not in t and len(t) < 3 and not t.isdigit():
+                continue
+            best[key] = max(best.get(key, 0.0), c)
+        return [k for k, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+    assert shared_terms(
+        {"iyad ag ghaly": 0.5, "ghaly": 0.9, "menaka": 0.3, "ab": 0.9},
+        {"iyad ag ghaly": 0.5, "ghaly": 0.9, "menaka": 0.5, "ab": 0.9},
+        {"iyad ag ghaly": "Iyad Ag Ghaly", "menaka": "Menaka"},
+    ) == ["Iyad Ag Ghaly", "Menaka"]  # "ghaly" counts for its phrase; "ab" is too short
+    rng = random.Random(5)
+    pool = ["ab", "x", "12", "iyad", "ag", "ghaly", "iyad ag ghaly", "port", "port strike", "7"]
+    for _ in range(3000):
+        a = {t: rng.randrange(1, 5) / 2 for t in rng.sample(pool, rng.randrange(len(pool)))}
+        b = {t: float(rng.randrange(1, 5)) for t in rng.sample(pool, rng.randrange(len(pool)))}
+        limit = rng.randrange(1, 6)
+        assert shared_terms(a, b, {}, limit=limit) == plain(a, b, limit)
+        assert shared_terms(a, a, {}, limit=limit) == plain(a, a, limit)
