@@ -19,11 +19,16 @@ never read.
 
 Scale: the same ``link_items`` on 10k and 100k synthetic items (generated
 here, seeded), each size in a fresh process with ``workers=2`` (one worker
-process featurizes while the main one links): best of two wall times, time
-ratio, items/s, the CPU seconds of both processes (on a loaded machine the
-wall time follows their sum) and peak RSS.
+process featurizes while the main one links): the best of ``--repeat`` (3)
+wall times, time ratio, items/s, the CPU seconds of both processes (on a
+loaded machine the wall time follows their sum) and peak RSS.
 
-Run:  python benchmarks/linking.py [--no-scale] [--no-baselines]
+Run:  python benchmarks/linking.py [--no-scale] [--no-quality] [--no-baselines] [--repeat N]
+      [--days N] [--fixed-density]
+
+The limits are checked on the default sets (both sizes over 30 days, so 100k
+items are ten times denser); ``--fixed-density`` shows how much of the cost
+comes from that density.
 """
 
 from __future__ import annotations
@@ -323,8 +328,8 @@ def _word(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(_SYLL) for _ in range(n))
 
 
-def synthetic(n: int, seed: int = 7) -> list[Item]:
-    """Generate ``n`` feed items over 30 days: stories told by several outlets.
+def synthetic(n: int, seed: int = 7, days: int = 30) -> list[Item]:
+    """Generate ``n`` feed items over ``days`` days: stories told by several outlets.
 
     Vocabulary is Zipf-distributed made-up words (vocabulary and name pool
     grow with ``n``, as real vocabularies do); each story (4 items on average,
@@ -352,7 +357,7 @@ def synthetic(n: int, seed: int = 7) -> list[Item]:
         name_set.add(_word(rng, rng.randint(3, 5)).capitalize())
     names = sorted(name_set)
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    span = 30 * 86400
+    span = days * 86400
     n_stories = max(1, n // 4)
     stories = []
     for s in range(n_stories):
@@ -405,9 +410,9 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def scale_one(n: int, workers: int, repeat: int = 2) -> dict[str, float]:
+def scale_one(n: int, workers: int, repeat: int = 3, days: int = 30) -> dict[str, float]:
     """Link ``n`` synthetic items ``repeat`` times; best wall/CPU time and peak RSS."""
-    items = synthetic(n)
+    items = synthetic(n, days=days)
     best_wall = best_cpu = best_child = math.inf
     stories = multi = dups = 0
     story_of: dict[str, str] = {}
@@ -440,13 +445,29 @@ def scale_one(n: int, workers: int, repeat: int = 2) -> dict[str, float]:
     }
 
 
-def scale(workers: int) -> list[str]:
-    """Time link_items on 10k and 100k synthetic items, each size in a fresh process."""
+def scale(workers: int, repeat: int = 3, days: int = 30, fixed_density: bool = False) -> list[str]:
+    """Time link_items on 10k and 100k synthetic items, each size in a fresh process.
+
+    Both sets span ``days``; with ``fixed_density`` the span grows with the
+    size instead (``days`` per 10k items), so both have the same items per day.
+    """
     lines = []
     walls = {}
     for n in (10_000, 100_000):
+        span = days * n // 10_000 if fixed_density else days
         out = subprocess.run(
-            [sys.executable, __file__, "--scale-one", str(n), "--workers", str(workers)],
+            [
+                sys.executable,
+                __file__,
+                "--scale-one",
+                str(n),
+                "--workers",
+                str(workers),
+                "--repeat",
+                str(repeat),
+                "--days",
+                str(span),
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -454,7 +475,8 @@ def scale(workers: int) -> list[str]:
         r = json.loads(out.strip().splitlines()[-1])
         walls[n] = r["wall"]
         lines.append(
-            f"synthetic {n:>7,} items, workers={workers}: {r['wall']:6.2f} s wall "
+            f"synthetic {n:>7,} items over {span} days, workers={workers}: "
+            f"{r['wall']:6.2f} s wall "
             f"({n / r['wall']:,.0f} items/s; CPU {r['cpu']:.2f} s linking process + "
             f"{r['worker_cpu']:.2f} s worker), "
             f"peak RSS {r['rss_mib']:,.0f} MiB, {r['stories']:,} stories "
@@ -476,10 +498,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-quality", action="store_true", help="skip related-dev scoring")
     ap.add_argument("--no-baselines", action="store_true", help="skip the baselines")
     ap.add_argument("--workers", type=int, default=2, help="link_items workers for scale")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per size (the best one counts)"
+    )
+    ap.add_argument(
+        "--days",
+        type=int,
+        default=30,
+        help="time span of the synthetic sets (30: 100k items are 10x denser than 10k)",
+    )
+    ap.add_argument(
+        "--fixed-density",
+        action="store_true",
+        help="span DAYS per 10k items instead, so both sizes have the same items per day",
+    )
     ap.add_argument("--scale-one", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.scale_one:
-        print(json.dumps(scale_one(args.scale_one, args.workers)))
+        print(json.dumps(scale_one(args.scale_one, args.workers, args.repeat, args.days)))
         return 0
     if not args.no_quality:
         if not DATA.is_dir() or not SCORER.is_file():
@@ -489,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             print()
     if not args.no_scale:
-        for line in scale(args.workers):
+        for line in scale(args.workers, args.repeat, args.days, args.fixed_density):
             print(line)
     return 0
 
