@@ -824,6 +824,42 @@ def test_worker_processes_give_the_same_result(
         link_items(items, workers=0)
 
 
+class _KillsItsWorker(Item):
+    """An item whose unpickling ends the process that unpickles it (a worker)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        import os
+
+        return os._exit, (3,)
+
+
+def test_a_dead_worker_leaves_its_chunks_to_the_linking_process() -> None:
+    items = [
+        item(
+            f"i{n}",
+            f"https://f{n % 5}.example/feed",
+            title=f"Mombasa port strike day {n % 3}" if n % 2 else f"Intel foundry {n % 4}",
+            content_html=ARTICLE if n % 7 == 0 else None,
+            link=f"https://f{n % 5}.example/{n}",
+            published=T0 + timedelta(minutes=n),
+        )
+        for n in range(40)
+    ]
+    one = link_items(items, chunk_size=8)
+    # the second chunk (items 8 to 15) always goes to the worker
+    victim = items[8]
+    items[8] = _KillsItsWorker(
+        id=victim.id, feed_url=victim.feed_url, title=victim.title, link=victim.link,
+        published=victim.published,
+    )
+    two = link_items(items, chunk_size=8, workers=2)
+    assert one.duplicates == two.duplicates
+    assert one.stories == two.stories
+    assert one.relations == two.relations
+
+
 def test_linking_process_waits_for_the_workers_as_long_as_featurizing_costs() -> None:
     from feedkit.link.linker import _wait_budget
 

@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import compress, islice, repeat
@@ -137,6 +138,15 @@ def _link_chunk(
     _navigate(idx, batch, recs)
 
 
+@dataclass(slots=True)
+class _Job:
+    """A chunk on its way to linking: in a worker (``future``) or featurized (``done``)."""
+
+    inputs: tuple[list[Item], list[float]]
+    future: Future[_Chunk] | None = None
+    done: _Chunk | None = None
+
+
 def _link_parallel(
     idx: LinkIndex,
     chunks: Iterable[tuple[list[Item], list[float]]],
@@ -155,54 +165,74 @@ def _link_parallel(
     workers keep up, the waits are short and linking, the critical path, is
     not lengthened; when they fall behind, this process takes a share of
     their work.  Featurizing is pure: who does it does not change the result.
+
+    If a worker dies (the pool breaks), this process featurizes the chunks it
+    had, and all later ones, itself: the result is still the same.
     """
     ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as executor:
+        pool: ProcessPoolExecutor | None = executor  # None once it broke
         todo = iter(chunks)
         first = next(todo, None)
         if first is None:
             return
-        queue: deque[Future[_Chunk] | _Chunk] = deque()  # in chunk order
+        queue: deque[_Job] = deque()  # in chunk order
         in_flight = 0
-        while in_flight < workers:  # the workers start on the next chunks ...
+
+        def submit() -> bool:
+            nonlocal pool, in_flight
+            if pool is None:
+                return False
             nxt = next(todo, None)
             if nxt is None:
-                break
-            queue.append(pool.submit(featurize_chunk, *nxt))
+                return False
+            try:
+                queue.append(_Job(nxt, pool.submit(featurize_chunk, *nxt)))
+            except BrokenProcessPool:
+                pool = None
+                queue.append(_Job(nxt))  # featurized here when its turn comes
+                return False
             in_flight += 1
+            return True
+
+        while in_flight < workers and submit():  # the workers start on the next chunks ...
+            pass
         t0 = time.perf_counter()
-        queue.appendleft(featurize_chunk(*first))  # ... while this process does the first
+        queue.appendleft(_Job(first, done=featurize_chunk(*first)))  # ... while this one does
         feat_s = time.perf_counter() - t0  # featurizing one chunk here
         waited = 0.0  # waiting for the workers since this process last featurized
         while True:
-            while in_flight < workers:
-                nxt = next(todo, None)
+            while in_flight < workers and submit():
+                pass
+            if not queue:
+                nxt = next(todo, None)  # only once the pool broke
                 if nxt is None:
                     break
-                queue.append(pool.submit(featurize_chunk, *nxt))
-                in_flight += 1
-            if not queue:
-                break
-            head = queue[0]
-            if isinstance(head, Future):
-                if not head.done():
+                queue.append(_Job(nxt))
+            job = queue[0]
+            fut = job.future
+            if fut is not None:
+                if not fut.done() and pool is not None:
                     budget = _wait_budget(feat_s, waited)
                     t0 = time.perf_counter()
                     if budget > 0:
-                        futures_wait([head], timeout=None if math.isinf(budget) else budget)
+                        futures_wait([fut], timeout=None if math.isinf(budget) else budget)
                     waited += time.perf_counter() - t0
-                    if not head.done():
+                    if not fut.done():
                         nxt = next(todo, None)
                         if nxt is not None:  # featurize a later chunk here instead of waiting
                             t0 = time.perf_counter()
-                            queue.append(featurize_chunk(*nxt))
+                            queue.append(_Job(nxt, done=featurize_chunk(*nxt)))
                             feat_s = time.perf_counter() - t0
                             waited = 0.0
                             continue
-                done = head.result()
                 in_flight -= 1
-            else:
-                done = head
+                job.future = None
+                try:
+                    job.done = fut.result()
+                except BrokenProcessPool:  # a worker died: no more work goes to the pool
+                    pool = None
+            done = job.done if job.done is not None else featurize_chunk(*job.inputs)
             queue.popleft()
             batch = _Batch(surfaces=surfaces, relations=relations)
             _link_chunk(
