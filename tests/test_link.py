@@ -795,6 +795,28 @@ def test_chunked_batch_covers_every_item() -> None:
     assert sorted(m for g in res.duplicates for m in g.item_ids) == sorted(i.id for i in items)
 
 
+def chunked_items(count: int) -> list[Item]:
+    """Port-strike and foundry items a minute apart, some with a body, over five feeds."""
+    return [
+        item(
+            f"i{n}",
+            f"https://f{n % 5}.example/feed",
+            title=f"Mombasa port strike day {n % 3}" if n % 2 else f"Intel foundry {n % 4}",
+            content_html=ARTICLE if n % 7 == 0 else None,
+            link=f"https://f{n % 5}.example/{n}",
+            published=T0 + timedelta(minutes=n),
+        )
+        for n in range(count)
+    ]
+
+
+def assert_same_links(one: LinkResult, two: LinkResult) -> None:
+    """The two results group and relate the items identically."""
+    assert one.duplicates == two.duplicates
+    assert one.stories == two.stories
+    assert one.relations == two.relations
+
+
 @pytest.mark.parametrize("steal", [True, False])
 def test_worker_processes_give_the_same_result(
     steal: bool, monkeypatch: pytest.MonkeyPatch
@@ -804,22 +826,10 @@ def test_worker_processes_give_the_same_result(
     from feedkit.link import linker
 
     monkeypatch.setattr(linker, "_wait_budget", lambda *a: 0.0 if steal else math.inf)
-    items = [
-        item(
-            f"i{n}",
-            f"https://f{n % 5}.example/feed",
-            title=f"Mombasa port strike day {n % 3}" if n % 2 else f"Intel foundry {n % 4}",
-            content_html=ARTICLE if n % 7 == 0 else None,
-            link=f"https://f{n % 5}.example/{n}",
-            published=T0 + timedelta(minutes=n),
-        )
-        for n in range(30)
-    ]
+    items = chunked_items(30)
     one = link_items(items, chunk_size=8)
     two = link_items(items, chunk_size=8, workers=2)
-    assert one.duplicates == two.duplicates
-    assert one.stories == two.stories
-    assert one.relations == two.relations
+    assert_same_links(one, two)
     with pytest.raises(ValueError, match="workers"):
         link_items(items, workers=0)
 
@@ -836,17 +846,7 @@ class _KillsItsWorker(Item):
 
 
 def test_a_dead_worker_leaves_its_chunks_to_the_linking_process() -> None:
-    items = [
-        item(
-            f"i{n}",
-            f"https://f{n % 5}.example/feed",
-            title=f"Mombasa port strike day {n % 3}" if n % 2 else f"Intel foundry {n % 4}",
-            content_html=ARTICLE if n % 7 == 0 else None,
-            link=f"https://f{n % 5}.example/{n}",
-            published=T0 + timedelta(minutes=n),
-        )
-        for n in range(40)
-    ]
+    items = chunked_items(40)
     one = link_items(items, chunk_size=8)
     # the second chunk (items 8 to 15) always goes to the worker
     victim = items[8]
@@ -855,9 +855,7 @@ def test_a_dead_worker_leaves_its_chunks_to_the_linking_process() -> None:
         published=victim.published,
     )
     two = link_items(items, chunk_size=8, workers=2)
-    assert one.duplicates == two.duplicates
-    assert one.stories == two.stories
-    assert one.relations == two.relations
+    assert_same_links(one, two)
 
 
 def test_linking_process_waits_for_the_workers_as_long_as_featurizing_costs() -> None:
