@@ -720,6 +720,14 @@ def test_retention_prunes_old_stories_and_keeps_the_index_bounded() -> None:
             index=idx,
         )
         assert len(idx) <= 8  # at most the last ~3 days of two items
+        # the term statistics are bounded too: halved once the documents
+        # counted reach twice the items kept (terms seen once drop out)
+        assert idx.n_docs <= 2 * len(idx) + 2
+    # about 62 new terms a day: ten days' worth would be over 600
+    assert len(idx.df) < 5 * 62
+    assert "alpha0x1" not in idx.df
+    assert "alpha0x1" not in idx.caps
+    assert "alpha9x1" in idx.df
     assert "d9" in idx
     assert "d0" not in idx
     assert "u0" not in idx
@@ -943,3 +951,16 @@ def test_shared_terms_ranks_keys_by_their_best_contribution() -> None:
         limit = rng.randrange(1, 6)
         assert shared_terms(a, b, {}, limit=limit) == plain(a, b, limit)
         assert shared_terms(a, a, {}, limit=limit) == plain(a, a, limit)
+
+
+def test_halving_the_statistics_keeps_both_capitalization_counts_apart() -> None:
+    from feedkit.link.stories import CAPS_SHIFT
+
+    idx = LinkIndex()
+    idx.n_docs = 9
+    idx.df = {"port": 6, "menaka": 1, "strike": 3}
+    idx.caps = {"menaka": 3 << CAPS_SHIFT | 1, "port": 5, "ghaly": 1 << CAPS_SHIFT}
+    idx.halve_statistics()
+    assert idx.n_docs == 4
+    assert idx.df == {"port": 3, "strike": 1}  # seen once: dropped
+    assert idx.caps == {"menaka": 1 << CAPS_SHIFT, "port": 2}

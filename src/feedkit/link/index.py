@@ -463,7 +463,8 @@ class LinkIndex:
         stored), the headline and sample postings and the navigation
         references waiting to resolve.  Linking the same id again afterwards
         links it as a new item.  Document frequencies stay: they are
-        vocabulary statistics, not per-item state.
+        vocabulary statistics, not per-item state (:meth:`prune` decays them,
+        see :meth:`halve_statistics`).
         """
         gone = {i for i in item_ids if i in self.records}
         if not gone:
@@ -554,9 +555,11 @@ class LinkIndex:
 
         ``before`` is a POSIX timestamp; whole stories go (with their
         duplicate groups, which never span two stories), so what remains
-        links exactly as before for items newer than ``before`` plus the
-        time window.  Returns the number of items forgotten.  This keeps the
-        index of a long-running store bounded (see ``retention``).
+        links as before for items newer than ``before`` plus the time window.
+        Returns the number of items forgotten.  This keeps the index of a
+        long-running store bounded (see ``retention``): once the documents
+        counted reach twice the items kept, the term statistics are halved
+        too (:meth:`halve_statistics`), which bounds the vocabulary kept.
         """
         old = [s for s in self.stories.values() if s.last_ts < before]
         if not old:
@@ -566,7 +569,28 @@ class LinkIndex:
         heapq.heapify(self.story_heap)
         self.sample_heap = [e for e in self.sample_heap if e[1] in self.records]
         heapq.heapify(self.sample_heap)
+        if self.n_docs > 2 * len(self.records):
+            self.halve_statistics()
         return n
+
+    def halve_statistics(self) -> None:
+        """Halve the document count, document frequencies and capitalization counts.
+
+        :meth:`prune` calls this once the documents counted outnumber twice
+        the items kept, so the statistics follow the recent vocabulary and
+        stay bounded: a term seen once drops out (it then weighs like a new
+        term), and a frequent term keeps about the same IDF, as both counts
+        halve.  Between two halvings as many documents arrive as are kept,
+        so the cost (one pass over the vocabulary) is spread over them.
+        """
+        self.n_docs //= 2
+        self.df = {t: n >> 1 for t, n in self.df.items() if n > 1}
+        caps: dict[str, int] = {}
+        for t, c in self.caps.items():
+            c = ((c >> CAPS_SHIFT) >> 1) << CAPS_SHIFT | (c & CAPS_LOWER) >> 1
+            if c:
+                caps[t] = c
+        self.caps = caps
 
     # -------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
