@@ -296,3 +296,46 @@ def test_model_objects_pickle_as_constructor_calls() -> None:
         assert again.__reduce__()[0] is type(obj)  # a call, not slotted state
     assert pickle.loads(pickle.dumps(item)).extra == {"k": "v"}  # noqa: S301 - extra is not compared by ==
     assert not hasattr(item, "__dict__")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_a_big_update_links_with_a_featurizing_worker(
+    server: FeedServer, tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    import feedkit.aggregator
+    import feedkit.link
+
+    # "big": more than 8 new items; chunks of 8 so that the worker has chunks
+    real = feedkit.link.link_items
+    calls: list[tuple[int, int, str | None]] = []
+
+    def spy(items: list[Item], **kw: Any) -> Any:
+        ctx = kw.get("mp_context")
+        calls.append((len(items), kw["workers"], ctx.get_start_method() if ctx else None))
+        return real(items, chunk_size=8, **kw)
+
+    monkeypatch.setattr(feedkit.link, "link_items", spy)
+    monkeypatch.setattr(feedkit.aggregator, "LINK_PROCESS_MIN_ITEMS", 8)
+    urls = serve_feeds(server, 6)  # 24 items: six outlets with look-alike stories
+    links = {}
+    for processes in (0, 2):
+        store = make_store(kind, tmp_path, f"l{processes}")
+        agg = make_agg(store, Clock(T0), processes=processes)
+        for url in urls:
+            agg.add_source(url)
+        list(agg.update())
+        got = agg.links
+        assert got is not None
+        links[processes] = (
+            sorted(g.item_ids for g in got.stories),
+            sorted(g.item_ids for g in got.duplicates),
+            sorted((r.kind, r.source_id, r.target, r.score, r.reason) for r in got.relations),
+        )
+        store.close()
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    assert calls[0] == (24, 1, None)  # processes=0: this process only
+    assert calls[1] == (24, 2, "fork" if fork else None)
+    assert links[0] == links[2]
+    assert max(len(ids) for ids in links[0][0]) >= 6  # stories across the outlets

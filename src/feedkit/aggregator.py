@@ -47,6 +47,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -85,6 +86,10 @@ AUTO_PROCESS_MIN_SOURCES = 32
 AUTO_PROCESS_MAX = 8
 #: How long the stored linking index remembers stories (see ``link_retention``).
 DEFAULT_LINK_RETENTION = timedelta(days=30)
+#: An update linking more new items than this (one linking chunk) links them
+#: with a worker process featurizing beside the linking one, when processes
+#: are allowed (see ``processes``).
+LINK_PROCESS_MIN_ITEMS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +401,11 @@ class Aggregator:
     usual ``if __name__ == "__main__":`` guard).  Without processes, one
     document is parsed and cleaned at a time.  A worker that dies makes
     the update finish its sources in this process; results do not depend
-    on where the work ran.
+    on where the work ran.  Linking more than :data:`LINK_PROCESS_MIN_ITEMS`
+    new items (a cold start, a big import) uses one worker process too,
+    which featurizes while this process links (``link_items(workers=2)``),
+    under the same rules: forked where ``fork`` exists, spawned only when
+    ``processes`` asks for processes.
     """
 
     def __init__(
@@ -959,11 +968,32 @@ class Aggregator:
         except (ValueError, StoreError):
             return None  # an unreadable or outdated index: start a new one
 
+    def _link_processes(self, items: int) -> tuple[int, BaseContext | None]:
+        """``link_items`` processes (and their start method) for ``items`` new items."""
+        if items <= LINK_PROCESS_MIN_ITEMS or self._processes == 0:
+            return 1, None
+        if self._processes is None and (
+            not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2
+        ):
+            return 1, None  # auto mode, as for parsing: Linux with 2 CPUs or more
+        import multiprocessing
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            return 2, multiprocessing.get_context("fork")
+        return 2, None  # spawned: processes were asked for
+
     def _relink(self, changed: list[Item]) -> None:
         """Link this update's new and changed items against the stored index."""
         from .link import link_items
 
-        result = link_items(changed, index=self._load_index(), retention=self._link_retention)
+        workers, context = self._link_processes(len(changed))
+        result = link_items(
+            changed,
+            index=self._load_index(),
+            retention=self._link_retention,
+            workers=workers,
+            mp_context=context,
+        )
         self._index = result.index
         if not isinstance(self._store, MemoryStore):  # a memory store lives as long as we do
             self._store.set_link_index(

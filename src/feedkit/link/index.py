@@ -71,7 +71,7 @@ class StoryState:
     """
 
     id: str
-    members: tuple[str, ...]  # a tuple of ids: nothing for the cycle collector to walk
+    members: list[str]  # grows in place: a giant story must not be copied per unit
     centroid: dict[str, float]
     norm2: float
     first_ts: float
@@ -235,7 +235,7 @@ class LinkIndex:
         while sid in self.stories:
             n += 1
             sid = f"story:{members[0]}#{n}"
-        story = StoryState(sid, tuple(members), dict(vec), 0.0, ts, ts)
+        story = StoryState(sid, list(members), dict(vec), 0.0, ts, ts)
         story.support = dict.fromkeys(vec, 1)
         for m in members:
             story.offer_rep(m, self.records[m][R_TS])
@@ -281,7 +281,7 @@ class LinkIndex:
         story.norm2 = norm2
         story.core_norm2 = -1.0
         story.units += 1
-        story.members = (*story.members, *members)
+        story.members.extend(members)
         story_of = self.story_of
         records = self.records
         for m in members:
@@ -319,7 +319,7 @@ class LinkIndex:
         story_of = self.story_of
         for m in sb.members:
             story_of[m] = sa.id
-        sa.members += sb.members
+        sa.members.extend(sb.members)
         if sb.rep:
             sa.offer_rep(sb.rep, sb.rep_ts)
         self._deactivate(sb)
@@ -509,7 +509,7 @@ class LinkIndex:
             story = self.stories.get(sid)
             if story is None:
                 continue
-            story.members = tuple(m for m in story.members if m not in left)
+            story.members = [m for m in story.members if m not in left]
             if not story.members:
                 self._deactivate(story)
                 del self.stories[sid]
@@ -696,7 +696,7 @@ class LinkIndex:
                     raise ValueError(f"story row of {len(row)} fields")
                 s = StoryState(
                     str(sid),
-                    tuple(str(m) for m in members),
+                    [str(m) for m in members],
                     {str(t): float(w) for t, w in centroid.items()},
                     0.0,
                     float(first),

@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import compress, islice, repeat
+from multiprocessing.context import BaseContext
 from operator import ge, mul
 
 from ..model import Group, Item, Relation
@@ -154,6 +155,7 @@ def _link_parallel(
     relations: list[_Rel],
     workers: int,
     options: dict[str, float],
+    mp_context: BaseContext | None = None,
 ) -> None:
     """Featurize chunks in worker processes, link them here in order.
 
@@ -169,7 +171,8 @@ def _link_parallel(
     If a worker dies (the pool breaks), this process featurizes the chunks it
     had, and all later ones, itself: the result is still the same.
     """
-    ctx = multiprocessing.get_context("spawn")  # safe even when the caller runs threads
+    # spawn by default: safe even when the caller runs threads
+    ctx = mp_context or multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as executor:
         pool: ProcessPoolExecutor | None = executor  # None once it broke
         todo = iter(chunks)
@@ -737,7 +740,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
             for m in new:
                 story_of[m] = old_story
                 story.offer_rep(m, idx.records[m][R_TS])
-            story.members = (*story.members, *new)
+            story.members.extend(new)
             if ts > story.last_ts:
                 story.last_ts = ts
                 heapq.heappush(idx.story_heap, (ts, story.id))
@@ -858,6 +861,7 @@ def link_items(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int = 1,
     retention: timedelta | None = None,
+    mp_context: BaseContext | None = None,
 ) -> LinkResult:
     """Link a batch of items: duplicates, same-story clusters, navigation.
 
@@ -882,7 +886,10 @@ def link_items(
     ``workers`` counts processes: with ``workers > 1`` and more than one
     chunk, ``workers - 1`` spawned worker processes featurize chunks (HTML to
     text, tokens, shingles, keys, term counts) while this process links the
-    previous chunk; the result is identical.
+    previous chunk; the result is identical.  They are spawned (safe when the
+    caller runs threads; a script then needs the usual ``if __name__ ==
+    "__main__":`` guard) unless ``mp_context`` names another
+    :mod:`multiprocessing` context, such as ``get_context("fork")``.
 
     ``retention`` (or the index's own) bounds the index for a long-running
     store: after linking, stories whose last item is older than the newest
@@ -945,7 +952,7 @@ def link_items(
         "containment": containment_threshold,
     }  # for the worker path
     if workers > 1 and n_chunks > 1:
-        _link_parallel(idx, chunks, surfaces, relations, workers, options)
+        _link_parallel(idx, chunks, surfaces, relations, workers, options, mp_context)
     else:
         for chunk in chunks:
             batch = _Batch(surfaces=surfaces, relations=relations)
