@@ -866,6 +866,22 @@ def test_a_dead_worker_leaves_its_chunks_to_the_linking_process() -> None:
     assert_same_links(one, two)
 
 
+def test_linking_without_a_worker_that_can_start_links_in_this_process() -> None:
+    from multiprocessing.context import SpawnContext, SpawnProcess
+
+    class NoStart(SpawnProcess):
+        def start(self) -> None:
+            raise OSError(11, "Resource temporarily unavailable")
+
+    class NoProcesses(SpawnContext):
+        Process = NoStart  # type: ignore[assignment]
+
+    items = chunked_items(30)
+    one = link_items(items, chunk_size=8)
+    two = link_items(items, chunk_size=8, workers=2, mp_context=NoProcesses())
+    assert_same_links(one, two)
+
+
 def test_linking_process_waits_for_the_workers_as_long_as_featurizing_costs() -> None:
     from feedkit.link.linker import _wait_budget
 

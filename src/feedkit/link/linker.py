@@ -168,8 +168,9 @@ def _link_parallel(
     not lengthened; when they fall behind, this process takes a share of
     their work.  Featurizing is pure: who does it does not change the result.
 
-    If a worker dies (the pool breaks), this process featurizes the chunks it
-    had, and all later ones, itself: the result is still the same.
+    If a worker dies (the pool breaks) or none can start, this process
+    featurizes the chunks the pool had, and all later ones, itself: the
+    result is still the same.
     """
     # spawn by default: safe even when the caller runs threads
     ctx = mp_context or multiprocessing.get_context("spawn")
@@ -191,7 +192,7 @@ def _link_parallel(
                 return False
             try:
                 queue.append(_Job(nxt, pool.submit(featurize_chunk, *nxt)))
-            except BrokenProcessPool:
+            except (BrokenProcessPool, OSError):  # broken, or no process could start
                 pool = None
                 queue.append(_Job(nxt))  # featurized here when its turn comes
                 return False
