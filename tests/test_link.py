@@ -980,3 +980,77 @@ def test_halving_the_statistics_keeps_both_capitalization_counts_apart() -> None
     assert idx.n_docs == 4
     assert idx.df == {"port": 3, "strike": 1}  # seen once: dropped
     assert idx.caps == {"menaka": 1 << CAPS_SHIFT, "port": 2}
+
+
+def daily_forecasts(days: int) -> list[Item]:
+    """A look-alike item a day: the same town's weather, day after day."""
+    sky = ["sunny", "cloudy", "rainy", "foggy", "windy"]
+    return [
+        item(
+            f"wx{d}",
+            "https://springfield.example/feed",
+            title=f"Springfield weather: {sky[d % 5]} today, high {10 + d % 7}C",
+            summary=f"<p>The Springfield forecast for today: {sky[d % 5]}, with a high of "
+            f"{10 + d % 7} degrees and a low of {d % 4}. Wind from the west at {5 + d} km/h. "
+            "Springfield weather service.</p>",
+            link=f"https://springfield.example/weather/{d}",
+            published=T0 + timedelta(days=d),
+        )
+        for d in range(days)
+    ]
+
+
+def story_days(result: LinkResult, items: list[Item]) -> list[list[int]]:
+    """The days (from the wx ids) of each story, per story."""
+    days: dict[str, list[int]] = {}
+    for i in items:
+        days.setdefault(result.story_of()[i.id], []).append(int(i.id[2:]))
+    return list(days.values())
+
+
+def test_a_look_alike_daily_series_does_not_chain_into_one_story() -> None:
+    items = daily_forecasts(30)
+    unbounded = story_days(link_items(items, index=LinkIndex(story_span=None)), items)
+    assert max(max(d) - min(d) for d in unbounded) > 20  # chained day after day
+    bounded = story_days(link_items(items), items)  # default: at most 7 days
+    assert all(max(d) - min(d) <= 7 for d in bounded)
+    assert max(len(d) for d in bounded) >= 5  # days close together still link
+    # a span shorter than the window counts as the window (3 days)
+    short = story_days(link_items(items, index=LinkIndex(story_span=timedelta(hours=1))), items)
+    assert all(max(d) - min(d) <= 3 for d in short)
+    assert max(len(d) for d in short) > 1
+
+
+def test_the_story_span_is_kept_with_the_index() -> None:
+    for span in (timedelta(days=2), None):
+        idx = LinkIndex(story_span=span)
+        link_items(daily_forecasts(3), index=idx)
+        data = json.loads(json.dumps(idx.to_dict()))
+        assert LinkIndex.from_dict(data).story_span == span
+    del data["story_span"]  # written before the option existed
+    assert LinkIndex.from_dict(data).story_span == timedelta(days=7)
+    with pytest.raises(ValueError, match="story_span"):
+        LinkIndex(story_span=timedelta(0))
+
+
+def test_near_duplicates_of_a_daily_template_do_not_chain_for_ever() -> None:
+    # the same template filled in day after day: near duplicates of the day
+    # before (shared passages), linked pair by pair within the window
+    items = [
+        item(
+            f"wx{d}",
+            "https://town.example/feed",
+            title=f"Town weather: {'sunny' if d % 2 else 'rain'} today, high {10 + d % 7}C",
+            summary=f"<p>The town forecast for today: high of {10 + d % 7} degrees, "
+            f"wind from the west at {5 + d} km/h. Town weather service.</p>",
+            published=T0 + timedelta(days=d),
+        )
+        for d in range(30)
+    ]
+    unbounded = link_items(items, index=LinkIndex(story_span=None))
+    assert max(len(g.item_ids) for g in unbounded.duplicates) == 30
+    bounded = link_items(items)
+    groups = [sorted(int(i[2:]) for i in g.item_ids) for g in bounded.duplicates]
+    assert all(g[-1] - g[0] <= 7 for g in groups)
+    assert max(len(g) for g in groups) >= 5  # neighbours are still near duplicates
+    assert all(r.kind != "duplicate" or "shingle" in r.reason for r in bounded.relations)

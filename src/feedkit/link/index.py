@@ -120,23 +120,39 @@ class StoryState:
         self.core_norm2 = sum([w * w for w in core.values()])
 
 
+#: Default bound on the time a story covers (see :class:`LinkIndex`).
+DEFAULT_STORY_SPAN: Final = timedelta(days=7)
+
+
 class LinkIndex:
     """Persistent state of incremental linking (see the module docstring).
 
     ``window`` bounds near-duplicate and same-story comparisons: two items
     further apart in publication time are never near duplicates or the same
     story (exact duplicates — same URL, GUID or content — have no limit).
+    ``story_span`` bounds the time one story covers, first item to last
+    (never less than the window): a story keeps taking items while they come
+    within the window of its newest one, so without a bound a series that
+    looks alike day after day (a daily forecast, a market wrap) would chain
+    into one story for ever.  ``None`` lifts the bound.
     """
 
     def __init__(
-        self, *, window: timedelta = timedelta(days=3), retention: timedelta | None = None
+        self,
+        *,
+        window: timedelta = timedelta(days=3),
+        retention: timedelta | None = None,
+        story_span: timedelta | None = DEFAULT_STORY_SPAN,
     ) -> None:
         if window.total_seconds() <= 0:
             raise ValueError("window must be positive")
         if retention is not None and retention.total_seconds() <= 0:
             raise ValueError("retention must be positive")
+        if story_span is not None and story_span.total_seconds() <= 0:
+            raise ValueError("story_span must be positive")
         self.window = window
         self.retention = retention
+        self.story_span = story_span
         self.records: dict[str, ItemRecord] = {}
         self.story_of: dict[str, str] = {}
         self.parent: dict[str, str] = {}
@@ -175,6 +191,13 @@ class LinkIndex:
     def window_seconds(self) -> float:
         """The time window in seconds."""
         return self.window.total_seconds()
+
+    @property
+    def span_seconds(self) -> float:
+        """The longest time a story may cover, in seconds (at least the window)."""
+        if self.story_span is None:
+            return math.inf
+        return max(self.story_span.total_seconds(), self.window_seconds)
 
     # -------------------------------------------------------------- dup groups
     def root(self, item_id: str) -> str:
@@ -618,6 +641,7 @@ class LinkIndex:
             "version": INDEX_VERSION,
             "window": self.window_seconds,
             "retention": None if self.retention is None else self.retention.total_seconds(),
+            "story_span": None if self.story_span is None else self.story_span.total_seconds(),
             "now": self.now if math.isfinite(self.now) else None,
             "records": recs,
             "parent": dict(self.parent),
@@ -647,9 +671,11 @@ class LinkIndex:
             raise StoreError(f"unsupported link index version {data.get('version')!r}")
         try:
             retention = data.get("retention")
+            span = data.get("story_span", DEFAULT_STORY_SPAN.total_seconds())  # added in 2
             idx = cls(
                 window=timedelta(seconds=float(data["window"])),
                 retention=None if retention is None else timedelta(seconds=float(retention)),
+                story_span=None if span is None else timedelta(seconds=float(span)),
             )
             now = data.get("now")
             idx.now = float(now) if now is not None else float("-inf")

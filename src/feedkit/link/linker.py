@@ -455,6 +455,7 @@ def _dedupe(
     containment: float,
 ) -> None:
     window = idx.window_seconds
+    span = idx.span_seconds
     sheap = idx.sample_heap
     for rec in recs:
         ts = rec[R_TS]
@@ -510,7 +511,7 @@ def _dedupe(
                         jaccard_threshold=jaccard,
                         containment_threshold=containment,
                     )
-                    if verdict is not None:
+                    if verdict is not None and _within_span(idx, iid, o, span):
                         _dup_link(idx, batch, rec, o, verdict.score, verdict.reason)
                         exact = True
         tkey = rec[R_TITLE]
@@ -523,12 +524,28 @@ def _dedupe(
                         orec[R_FEED] != rec[R_FEED]
                         and abs(orec[R_TS] - rec[R_TS]) <= window
                         and not (orec[R_BODY] and rec[R_BODY])
+                        and _within_span(idx, iid, o, span)
                     ):
                         _dup_link(idx, batch, rec, o, 0.9, "same headline (no body to compare)")
                         break
             # tuples of str: the cycle collector stops tracking them
             idx.titles[tkey] = (iid,) if seen is None else (*seen[1 - MAX_TITLE_POSTING :], iid)
         idx.add_samples(rec)
+
+
+def _within_span(idx: LinkIndex, a: str, b: str, span: float) -> bool:
+    """Whether the duplicate groups of ``a`` and ``b`` together cover ``span`` seconds at most.
+
+    Near duplicates (shared passages, the same headline) are found within the
+    window, pair by pair; without this bound a template filled in day after
+    day would chain them into one group for ever.  Exact duplicates (URL,
+    GUID, content) have no such bound.
+    """
+    if math.isinf(span):
+        return True
+    records = idx.records
+    stamps = [records[m][R_TS] for m in (*idx.members(idx.root(a)), *idx.members(idx.root(b)))]
+    return max(stamps) - min(stamps) <= span
 
 
 def _unit_vector(batch: _Batch, members: Sequence[str]) -> dict[str, float]:
@@ -544,7 +561,11 @@ def _unit_vector(batch: _Batch, members: Sequence[str]) -> dict[str, float]:
 
 
 def _best_story(
-    idx: LinkIndex, vec: dict[str, float], exclude: str = "", threshold: float = 0.0
+    idx: LinkIndex,
+    vec: dict[str, float],
+    exclude: str = "",
+    threshold: float = 0.0,
+    ts: float | None = None,
 ) -> tuple[StoryState | None, float]:
     """Return the active story whose centroid is most similar to ``vec``, and the cosine.
 
@@ -556,7 +577,8 @@ def _best_story(
     With a ``threshold``, only a story whose centroid cosine and core cosine
     (:func:`_core_cosine`: terms most of its units carry) both reach it
     qualifies: a unit must match what the story is about, not just the few
-    items one bridge brought in.
+    items one bridge brought in.  With ``ts`` (the unit's time), a story that
+    would then cover more than the index's story span does not qualify.
     """
     post = idx.term_post.get
     stories = idx.stories
@@ -600,6 +622,7 @@ def _best_story(
     best: StoryState | None = None
     best_key = (0.0, 0.0, "")
     vnorm = 0.0  # the norm of vec, once a core cosine needs it
+    span = idx.span_seconds
     for sid in cands:
         s = stories[sid]
         dot = dots[sid]
@@ -608,6 +631,8 @@ def _best_story(
         sim = dot / math.sqrt(s.norm2) if s.norm2 > 0 else 0.0
         key = (sim, -s.first_ts, sid)
         if best is not None and key <= best_key:
+            continue
+        if ts is not None and max(ts, s.last_ts) - min(ts, s.first_ts) > span:
             continue
         if threshold:
             if sim < threshold:
@@ -691,8 +716,10 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
     Centroid linkage (cosine of the two centroids >= ``threshold``) with a
     cohesion check: the part of that similarity carried by terms two or more
     units share on each side must reach ``threshold * MERGE_SUPPORT`` — one
-    bridging item cannot glue two unrelated stories together.
+    bridging item cannot glue two unrelated stories together.  Two stories
+    that together would cover more than the story span stay apart.
     """
+    span = idx.span_seconds
     while True:
         probe = _heaviest(story.centroid, MERGE_PROBE_TERMS)
         best, _ = _best_story(idx, probe, exclude=story.id)
@@ -706,6 +733,8 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
         sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
         if sim < threshold or _supported_cosine(story, best) < threshold * MERGE_SUPPORT:
             return story
+        if max(story.last_ts, best.last_ts) - min(story.first_ts, best.first_ts) > span:
+            return story  # together they would cover more than a story may
         story = idx.merge_stories(story.id, best.id)
 
 
@@ -747,7 +776,7 @@ def _cluster(idx: LinkIndex, batch: _Batch, recs: list[ItemRecord], *, threshold
                 heapq.heappush(idx.story_heap, (ts, story.id))
             continue
         vec = _unit_vector(batch, new)
-        best, sim = _best_story(idx, vec, threshold=threshold) if vec else (None, 0.0)
+        best, sim = _best_story(idx, vec, threshold=threshold, ts=ts) if vec else (None, 0.0)
         if best is not None and sim >= threshold:
             idx.add_to_story(best, new, vec, ts)
             if _centroid_moved(best.units):
