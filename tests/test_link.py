@@ -1054,3 +1054,11 @@ def test_near_duplicates_of_a_daily_template_do_not_chain_for_ever() -> None:
     assert all(g[-1] - g[0] <= 7 for g in groups)
     assert max(len(g) for g in groups) >= 5  # neighbours are still near duplicates
     assert all(r.kind != "duplicate" or "shingle" in r.reason for r in bounded.relations)
+
+
+def test_lower_case_letters_with_diacritics_start_no_name() -> None:
+    # "č" lies in the Latin Extended-A block next to its capital: "V čínskej"
+    # and "Slovensko čaká" are not names, "Ľudovít Štúr" and "Ján Žiak" are
+    text = "V čínskej vláde hovoril Ján Žiak, že Slovensko čaká na Ľudovít Štúr."
+    phrases = [surface for term, _, surface in tokenize(text) if " " in term]
+    assert phrases == ["Ján Žiak", "Ľudovít Štúr"]

@@ -13,7 +13,8 @@ import html
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import filterfalse
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..normalize import canonical_url
@@ -158,15 +159,34 @@ def tokenize(text: str, *, title: bool = False) -> list[tuple[str, int, str]]:
             if low in stop or (len(low) < 2 and not c0.isdigit()):
                 continue
             out.append((low, kind, w))
-        if not title_case and len(ws) > 1:
+        if not title_case and len(ws) > 1 and not chunk.islower():  # no capital: no run
             for run in _CAPRUN.findall(chunk):
-                parts = run.split()
-                while parts and parts[0].lower() in stop:
-                    del parts[0]
-                if len(parts) >= 2:
-                    surface = " ".join(parts)
-                    out.append((surface.lower(), entity_kind, surface))
+                for parts in _capitalized_runs(run.split()):
+                    while parts and parts[0].lower() in stop:
+                        del parts[0]
+                    if len(parts) >= 2:
+                        surface = " ".join(parts)
+                        out.append((surface.lower(), entity_kind, surface))
     return out
+
+
+def _capitalized_runs(words: list[str]) -> Iterator[list[str]]:
+    """Split a :data:`_CAPRUN` match at words that do not start with a capital.
+
+    The pattern's letter ranges hold the lower-case letters of Latin
+    Extended-A too ("świat", "žena"); a name is a run of words that really
+    start with a capital.
+    """
+    run: list[str] = []
+    for w in words:
+        if w[0].isupper():
+            run.append(w)
+        else:
+            if run:
+                yield run
+            run = []
+    if run:
+        yield run
 
 
 def sample_shingles(tokens: Sequence[str], *, size: int = 4, modulus: int = 4) -> list[int]:
@@ -187,6 +207,8 @@ def sample_shingles(tokens: Sequence[str], *, size: int = 4, modulus: int = 4) -
     enc = [t.encode() for t in tokens]
     grams = zip(*(enc[k:] for k in range(size)), strict=False)
     hashes = set(map(zlib.crc32, map(b" ".join, grams)))
+    if modulus & (modulus - 1) == 0:  # a power of two: keep h with no low bits set, in C
+        return sorted(filterfalse((modulus - 1).__and__, hashes))
     return sorted(h for h in hashes if h % modulus == 0)
 
 
