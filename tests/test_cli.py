@@ -85,3 +85,25 @@ def test_example_script_runs_offline(tmp_path: Path) -> None:
 
 def test_example_script_is_short() -> None:
     assert len((ROOT / "examples" / "aggregate.py").read_text().splitlines()) < 100
+
+
+def test_linking_shows_progress_after_the_sources(tmp_path: Path) -> None:
+    import io
+
+    from feedkit import Aggregator
+    from feedkit.cli import Progress
+
+    agg = Aggregator(sorted(str(p) for p in SAMPLES.iterdir()))
+    calls: list[tuple[int, int]] = []
+    results = list(agg.update(link_progress=lambda done, total: calls.append((done, total))))
+    new = sum(r.new for r in results)
+    assert new > 0
+    assert calls[-1] == (new, new)  # every new item linked, once the sources are done
+    out = io.StringIO()
+    bar = Progress(len(results), out, enabled=True)
+    bar.linking(12, 48)
+    assert "linking 12/48 new items" in out.getvalue()
+    assert "[######------------------]" in out.getvalue()
+    quiet = io.StringIO()
+    Progress(1, quiet).linking(1, 2)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""

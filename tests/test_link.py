@@ -1062,3 +1062,11 @@ def test_lower_case_letters_with_diacritics_start_no_name() -> None:
     text = "V čínskej vláde hovoril Ján Žiak, že Slovensko čaká na Ľudovít Štúr."
     phrases = [surface for term, _, surface in tokenize(text) if " " in term]
     assert phrases == ["Ján Žiak", "Ľudovít Štúr"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_the_linked_items_chunk_by_chunk(workers: int) -> None:
+    items = chunked_items(30)
+    calls: list[tuple[int, int]] = []
+    link_items(items, chunk_size=8, workers=workers, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(8, 30), (16, 30), (24, 30), (30, 30)]

@@ -564,12 +564,20 @@ class Aggregator:
 
     # -- update ------------------------------------------------------------
 
-    def update(self, *, force: bool = False) -> Iterator[SourceResult]:
+    def update(
+        self,
+        *,
+        force: bool = False,
+        link_progress: Callable[[int, int], object] | None = None,
+    ) -> Iterator[SourceResult]:
         """Fetch the due sources concurrently; yield a result per source as it finishes.
 
         ``force=True`` fetches every source that is not parked, due or not.
         Linking (and retention, when configured) runs once all sources are
-        done, before the generator ends.
+        done, before the generator ends; ``link_progress`` is then called with
+        the new items linked so far and their total (see
+        :func:`~feedkit.link.link_items`), as linking a cold start takes
+        seconds.
         """
         now = self._current_time()
         states = self._store.sources()
@@ -592,7 +600,7 @@ class Aggregator:
         self.link_error = None
         if self._link and changed:
             try:
-                self._relink(changed)
+                self._relink(changed, link_progress)
             except Exception as exc:  # a linker bug must not lose the update
                 # Every source's items are committed by now; keep the previous links
                 # and report the failure instead of escaping from the generator.
@@ -982,7 +990,9 @@ class Aggregator:
             return 2, multiprocessing.get_context("fork")
         return 2, None  # spawned: processes were asked for
 
-    def _relink(self, changed: list[Item]) -> None:
+    def _relink(
+        self, changed: list[Item], progress: Callable[[int, int], object] | None = None
+    ) -> None:
         """Link this update's new and changed items against the stored index."""
         from .link import link_items
 
@@ -993,6 +1003,7 @@ class Aggregator:
             retention=self._link_retention,
             workers=workers,
             mp_context=context,
+            progress=progress,
         )
         self._index = result.index
         if not isinstance(self._store, MemoryStore):  # a memory store lives as long as we do

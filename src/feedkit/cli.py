@@ -58,6 +58,16 @@ class Progress:
         self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[:50]:<50}")
         self.stream.flush()
 
+    def linking(self, done: int, total: int) -> None:
+        """Redraw the line for linking: ``done`` of ``total`` new items."""
+        if not self.enabled:
+            return
+        width = 24
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] linking {done}/{total} new items{'':<30}")
+        self.stream.flush()
+
     def close(self) -> None:
         """End the progress line."""
         if self.enabled:
@@ -97,7 +107,7 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"feedkit: {source}: {type(exc).__name__}: {exc}", file=sys.stderr)
     progress = Progress(len(agg.sources), sys.stderr)
-    for result in agg.update():
+    for result in agg.update(link_progress=progress.linking):
         progress.step(f"{result.status} {result.source}")
         if not result.ok:
             failed += 1
@@ -260,7 +270,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
         total = len(agg.sources)
         progress = Progress(len(due), sys.stderr)
         results = []
-        for result in agg.update(force=args.force):
+        for result in agg.update(force=args.force, link_progress=progress.linking):
             results.append(result)
             progress.step(f"{result.status} {result.source}")
         progress.close()

@@ -11,7 +11,7 @@ import math
 import multiprocessing
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -156,6 +156,7 @@ def _link_parallel(
     workers: int,
     options: dict[str, float],
     mp_context: BaseContext | None = None,
+    chunk_done: Callable[[int], None] | None = None,
 ) -> None:
     """Featurize chunks in worker processes, link them here in order.
 
@@ -247,6 +248,8 @@ def _link_parallel(
                 jaccard=options["jaccard"],
                 containment=options["containment"],
             )
+            if chunk_done is not None:
+                chunk_done(len(job.inputs[0]))
 
 
 def _wait_budget(feat_s: float, waited: float) -> float:
@@ -892,6 +895,7 @@ def link_items(
     workers: int = 1,
     retention: timedelta | None = None,
     mp_context: BaseContext | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> LinkResult:
     """Link a batch of items: duplicates, same-story clusters, navigation.
 
@@ -920,6 +924,9 @@ def link_items(
     caller runs threads; a script then needs the usual ``if __name__ ==
     "__main__":`` guard) unless ``mp_context`` names another
     :mod:`multiprocessing` context, such as ``get_context("fork")``.
+
+    ``progress``, when given, is called after every chunk with the number of
+    new items linked so far and their total (long batches take seconds).
 
     ``retention`` (or the index's own) bounds the index for a long-running
     store: after linking, stories whose last item is older than the newest
@@ -981,8 +988,16 @@ def link_items(
         "jaccard": jaccard_threshold,
         "containment": containment_threshold,
     }  # for the worker path
+    linked = 0
+
+    def chunk_done(size: int) -> None:
+        nonlocal linked
+        linked += size
+        if progress is not None:
+            progress(linked, len(order))
+
     if workers > 1 and n_chunks > 1:
-        _link_parallel(idx, chunks, surfaces, relations, workers, options, mp_context)
+        _link_parallel(idx, chunks, surfaces, relations, workers, options, mp_context, chunk_done)
     else:
         for chunk in chunks:
             batch = _Batch(surfaces=surfaces, relations=relations)
@@ -994,6 +1009,7 @@ def link_items(
                 jaccard=jaccard_threshold,
                 containment=containment_threshold,
             )
+            chunk_done(len(chunk[0]))
 
     # 5. groups covering every input item exactly once
     duplicates: list[Group] = []
