@@ -782,9 +782,11 @@ def test_from_dict_rejects_malformed_data(bad: object) -> None:
         LinkIndex.from_dict(bad)
 
 
-def test_window_must_be_positive() -> None:
+def test_window_and_story_span_must_be_positive() -> None:
     with pytest.raises(ValueError, match="window"):
         LinkIndex(window=timedelta(0))
+    with pytest.raises(ValueError, match="story_span"):
+        LinkIndex(story_span=timedelta(0))
 
 
 def test_chunked_batch_covers_every_item() -> None:
@@ -1029,8 +1031,6 @@ def test_the_story_span_is_kept_with_the_index() -> None:
         assert LinkIndex.from_dict(data).story_span == span
     del data["story_span"]  # written before the option existed
     assert LinkIndex.from_dict(data).story_span == timedelta(days=7)
-    with pytest.raises(ValueError, match="story_span"):
-        LinkIndex(story_span=timedelta(0))
 
 
 def test_near_duplicates_of_a_daily_template_do_not_chain_for_ever() -> None:
