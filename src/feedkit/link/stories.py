@@ -180,26 +180,18 @@ def split_weights(
     if shared is not None:
         one = shared.setdefault
         items = [(one(t, t), packed) for t, packed in items]
-    table = _PACKED_WEIGHT
-    if all(packed < _PACKED_TABLE for _, packed in items):
-        out = {t: table[packed] for t, packed in items}
-    else:
-        out = {t: _packed_weight(packed) for t, packed in items}
-    # capitalized, never seen as an entity: left to decide_weights
-    undecided = tuple([t for t, packed in items if packed & 3 == _CAPITAL_SEEN])
-    return out, undecided
-
-
-def _packed_weight(packed: int) -> float:
-    """The weight :func:`split_weights` gives a packed count (flags in the low 2 bits)."""
-    if packed & _ENTITY_SEEN:
-        return (1.0 + math.log(packed >> 2)) * ENTITY_BOOST
-    return 1.0 + math.log(packed >> 2)
-
-
-#: :func:`_packed_weight` of every packed count below this (counts under 64).
-_PACKED_TABLE = 256
-_PACKED_WEIGHT = tuple(_packed_weight(p) if p >> 2 else 0.0 for p in range(_PACKED_TABLE))
+    out: dict[str, float] = {}
+    undecided: list[str] = []
+    log = math.log
+    boost = ENTITY_BOOST
+    for t, packed in items:
+        if packed & _ENTITY_SEEN:
+            out[t] = (1.0 + log(packed >> 2)) * boost
+        else:
+            out[t] = 1.0 + log(packed >> 2)
+            if packed & _CAPITAL_SEEN:
+                undecided.append(t)
+    return out, tuple(undecided)
 
 
 def decide_weights(

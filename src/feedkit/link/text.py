@@ -14,7 +14,6 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import filterfalse
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..normalize import canonical_url
@@ -207,8 +206,6 @@ def sample_shingles(tokens: Sequence[str], *, size: int = 4, modulus: int = 4) -
     enc = [t.encode() for t in tokens]
     grams = zip(*(enc[k:] for k in range(size)), strict=False)
     hashes = set(map(zlib.crc32, map(b" ".join, grams)))
-    if modulus & (modulus - 1) == 0:  # a power of two: keep h with no low bits set, in C
-        return sorted(filterfalse((modulus - 1).__and__, hashes))
     return sorted(h for h in hashes if h % modulus == 0)
 
 
