@@ -29,7 +29,8 @@ from .stories import CAPS_LOWER, CAPS_SHIFT, by_weight, shared_terms
 __all__ = ["INDEX_VERSION", "ItemRecord", "LinkIndex"]
 
 #: Format version of :meth:`LinkIndex.to_dict` (2: records carry a content
-#: fingerprint, the index its retention; version 1 data still loads).
+#: fingerprint, the index its retention and story span; version 1 data, and
+#: version 2 data written before the story span, still load).
 INDEX_VERSION = 2
 #: Versions :meth:`LinkIndex.from_dict` reads.
 READABLE_VERSIONS = (1, 2)
@@ -95,11 +96,6 @@ class StoryState:
         """Recompute the squared norm of the centroid (and forget the core's)."""
         self.norm2 = sum(w * w for w in self.centroid.values())
         self.core_norm2 = -1.0
-
-    def core_weight(self, term: str) -> float:
-        """The centroid weight of ``term`` if most of the story's units carry it, else 0."""
-        n = self.support.get(term, 0)
-        return self.centroid.get(term, 0.0) if n * 2 > self.units else 0.0
 
     def core_norm(self) -> float:
         """Norm of the core centroid (cached until the story changes)."""
@@ -434,26 +430,30 @@ class LinkIndex:
             else:
                 self._clear(story)
         sheap = self.sample_heap
-        postings = self.postings
         while samples and sheap and sheap[0][0] < limit:
             ts, iid = heapq.heappop(sheap)
             rec = self.records.get(iid)
             if rec is None or not rec[R_SAMPLES] or rec[R_TS] != ts:
                 continue  # forgotten, expired, or re-linked since
-            for h in rec[R_SAMPLES]:
-                p = postings.get(h)
-                if p is not None:
-                    if p[0] == iid:  # postings grow in time order: usually the first
-                        p = p[1:]
-                    elif iid in p:
-                        p = tuple(o for o in p if o != iid)
-                    else:
-                        continue
-                    if p:
-                        postings[h] = p
-                    else:
-                        del postings[h]
+            self._unpost(iid, rec[R_SAMPLES])
             self.records[iid] = (*rec[:R_SAMPLES], (), rec[R_FP])
+
+    def _unpost(self, iid: str, samples: Iterable[int]) -> None:
+        """Take ``iid`` out of the postings of its shingle ``samples``."""
+        postings = self.postings
+        for h in samples:
+            p = postings.get(h)
+            if p is not None:
+                if p[0] == iid:  # postings grow in time order: usually the first
+                    p = p[1:]
+                elif iid in p:
+                    p = tuple(o for o in p if o != iid)
+                else:
+                    continue
+                if p:
+                    postings[h] = p
+                else:
+                    del postings[h]
 
     def add_samples(self, rec: ItemRecord) -> None:
         """Register an item's shingle sample in the postings."""
@@ -545,7 +545,6 @@ class LinkIndex:
                 for m in story.members:
                     story.offer_rep(m, self.records[m][R_TS])
         # postings
-        postings = self.postings
         for i in gone:
             rec = self.records.pop(i)
             tkey = rec[R_TITLE]
@@ -557,14 +556,7 @@ class LinkIndex:
                         self.titles[tkey] = kept
                     else:
                         del self.titles[tkey]
-            for h in rec[R_SAMPLES]:
-                p = postings.get(h)
-                if p is not None and i in p:
-                    kept = tuple(o for o in p if o != i)
-                    if kept:
-                        postings[h] = kept
-                    else:
-                        del postings[h]
+            self._unpost(i, rec[R_SAMPLES])
         for key in list(self.pending_nav):
             waiting = [w for w in self.pending_nav[key] if w[0] not in gone]
             if waiting:
@@ -671,7 +663,8 @@ class LinkIndex:
             raise StoreError(f"unsupported link index version {data.get('version')!r}")
         try:
             retention = data.get("retention")
-            span = data.get("story_span", DEFAULT_STORY_SPAN.total_seconds())  # added in 2
+            # absent from data written before the option: the default
+            span = data.get("story_span", DEFAULT_STORY_SPAN.total_seconds())
             idx = cls(
                 window=timedelta(seconds=float(data["window"])),
                 retention=None if retention is None else timedelta(seconds=float(retention)),
