@@ -97,6 +97,10 @@ class StoryState:
         self.norm2 = sum(w * w for w in self.centroid.values())
         self.core_norm2 = -1.0
 
+    def span_with(self, first: float, last: float) -> float:
+        """Seconds the story would cover with items from ``first`` to ``last`` added."""
+        return max(last, self.last_ts) - min(first, self.first_ts)
+
     def core_norm(self) -> float:
         """Norm of the core centroid (cached until the story changes)."""
         if self.core_norm2 < 0:

@@ -635,7 +635,7 @@ def _best_story(
         key = (sim, -s.first_ts, sid)
         if best is not None and key <= best_key:
             continue
-        if ts is not None and max(ts, s.last_ts) - min(ts, s.first_ts) > span:
+        if ts is not None and s.span_with(ts, ts) > span:
             continue
         if threshold:
             if sim < threshold:
@@ -650,19 +650,13 @@ def _best_story(
     return best, best_key[0]
 
 
-def _core_cosine(story: StoryState, vec: dict[str, float], vnorm: float = 0.0) -> float:
-    """Cosine between ``vec`` and the story's core (terms most of its units carry).
-
-    ``vnorm`` is the norm of ``vec`` when the caller knows it.
-    """
+def _core_cosine(story: StoryState, vec: dict[str, float], vnorm: float) -> float:
+    """Cosine between ``vec`` (of norm ``vnorm``) and the story's core (terms most units carry)."""
     if story.units == 1:
         return 1.0
     norm = story.core_norm()
     if not norm:
         return 0.0
-    if not vnorm:
-        ws = vec.values()
-        vnorm = math.sqrt(sum(map(mul, ws, ws))) or 1.0
     # a term not carried by most units adds an exact 0.0, which changes no sum
     dot: float = sum(map(mul, vec.values(), map(story.core_terms().get, vec, repeat(0.0))))
     return dot / (norm * vnorm)
@@ -704,7 +698,7 @@ def _heaviest(vec: dict[str, float], n: int) -> dict[str, float]:
     """The ``n`` heaviest terms of ``vec``, heaviest first (ties: smaller term first).
 
     The same as sorting all items by ``(-weight, term)`` and keeping ``n``,
-    but only the terms reaching the n-th largest weight are sorted with a key.
+    but only the terms reaching the n-th largest weight are ranked.
     """
     items: Iterable[tuple[str, float]] = vec.items()
     if len(vec) > n:
@@ -736,7 +730,7 @@ def _merge_similar(idx: LinkIndex, story: StoryState, threshold: float) -> Story
         sim = dot / math.sqrt(story.norm2 * best.norm2) if story.norm2 and best.norm2 else 0.0
         if sim < threshold or _supported_cosine(story, best) < threshold * MERGE_SUPPORT:
             return story
-        if max(story.last_ts, best.last_ts) - min(story.first_ts, best.first_ts) > span:
+        if story.span_with(best.first_ts, best.last_ts) > span:
             return story  # together they would cover more than a story may
         story = idx.merge_stories(story.id, best.id)
 
