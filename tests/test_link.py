@@ -444,17 +444,13 @@ def test_unresolved_navigation_resolves_when_the_target_arrives_later() -> None:
 # -------------------------------------------------------------- incremental
 def test_incremental_batches_link_against_the_index() -> None:
     idx = LinkIndex()
-    r1 = link_items(
-        [
-            item(
-                "a",
-                title="Mombasa port shut as dockworkers strike",
-                content_html=ARTICLE,
-                link="https://a.example/1",
-            )
-        ],
-        index=idx,
+    first = item(
+        "a",
+        title="Mombasa port shut as dockworkers strike",
+        content_html=ARTICLE,
+        link="https://a.example/1",
     )
+    r1 = link_items([first], index=idx)
     assert r1.index is idx
     assert len(idx) == 1
     r2 = link_items(
@@ -476,17 +472,7 @@ def test_incremental_batches_link_against_the_index() -> None:
     assert story["b"] == story["a"] == story["a2"]
     assert {m for g in r2.stories for m in g.item_ids} == {"a", "a2", "b"}
     # an item already linked and re-sent unchanged is not linked again
-    r3 = link_items(
-        [
-            item(
-                "a",
-                title="Mombasa port shut as dockworkers strike",
-                content_html=ARTICLE,
-                link="https://a.example/1",
-            )
-        ],
-        index=idx,
-    )
+    r3 = link_items([first], index=idx)
     assert r3.relations == []
     assert r3.relinked == ()
     assert len(idx) == 3
