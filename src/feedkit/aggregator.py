@@ -640,16 +640,19 @@ class Aggregator:
 
     # -- worker processes --------------------------------------------------------
 
+    def _processes_allowed(self) -> bool:
+        """Whether this aggregator starts worker processes at all (auto: Linux, 2+ CPUs)."""
+        if self._processes is not None:
+            return self._processes > 0
+        return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+
     def _wanted_processes(self, sources: int) -> int:
         """How many worker processes this update should use (0: none)."""
         if self._processes is not None:
             return self._processes
-        cpus = os.cpu_count() or 1
-        if not sys.platform.startswith("linux") or cpus < 2:
+        if not self._processes_allowed() or sources < AUTO_PROCESS_MIN_SOURCES:
             return 0
-        if sources < AUTO_PROCESS_MIN_SOURCES:
-            return 0
-        return min(cpus, AUTO_PROCESS_MAX)
+        return min(os.cpu_count() or 1, AUTO_PROCESS_MAX)
 
     def _shard_count(self, sources: int) -> int:
         """Shard processes for this update: forked children that each update a
@@ -978,12 +981,8 @@ class Aggregator:
 
     def _link_processes(self, items: int) -> tuple[int, BaseContext | None]:
         """``link_items`` processes (and their start method) for ``items`` new items."""
-        if items <= LINK_PROCESS_MIN_ITEMS or self._processes == 0:
+        if items <= LINK_PROCESS_MIN_ITEMS or not self._processes_allowed():
             return 1, None
-        if self._processes is None and (
-            not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2
-        ):
-            return 1, None  # auto mode, as for parsing: Linux with 2 CPUs or more
         import multiprocessing
 
         if "fork" in multiprocessing.get_all_start_methods():
