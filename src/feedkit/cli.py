@@ -50,22 +50,19 @@ class Progress:
     def step(self, label: str) -> None:
         """Count one finished unit and redraw."""
         self.done += 1
-        if not self.enabled:
-            return
-        width = 24
-        filled = width * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[:50]:<50}")
-        self.stream.flush()
+        self._draw(self.done, self.total, f"{self.done}/{self.total} {label[:50]:<50}")
 
     def linking(self, done: int, total: int) -> None:
         """Redraw the line for linking: ``done`` of ``total`` new items."""
+        self._draw(done, total, f"linking {done}/{total} new items{'':<30}")
+
+    def _draw(self, done: int, total: int, text: str) -> None:
         if not self.enabled:
             return
         width = 24
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] linking {done}/{total} new items{'':<30}")
+        self.stream.write(f"\r[{bar}] {text}")
         self.stream.flush()
 
     def close(self) -> None:
